@@ -1,0 +1,303 @@
+// Package cli turns the shared command line of the flag downloaders into a
+// Config: the country codes to fetch, the server, the strategy and its
+// concurrency, and the options of a real download tool (timeout, retries,
+// destination, JSON report).
+//
+// It follows the book's flags2_common.py: one-letter codes expand to 26,
+// the list is de-duplicated and sorted, then cut by --limit; concurrency is
+// min(--max_req, 1000, number of codes); usage errors print
+// "*** Usage error: …" and the usage line.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"flagsuite/common/countries"
+	"flagsuite/common/servers"
+)
+
+// MaxConcurrency caps --max_req, as MAX_CONCUR_REQ does in the book.
+const MaxConcurrency = 1000
+
+// Strategies lists the accepted --strategy values.
+var Strategies = []string{"sequential", "pool", "loop"}
+
+// DefaultConcurrency is the --max_req default of each strategy.
+var DefaultConcurrency = map[string]int{"sequential": 1, "pool": 30, "loop": 5}
+
+// Config is what a command line asks for.
+type Config struct {
+	Codes       []string       // upper-case codes, de-duplicated, sorted, cut by --limit
+	Server      servers.Server // -s: LOCAL by default
+	Strategy    string         // "sequential", "pool" or "loop"
+	Concurrency int            // min(--max_req or the strategy's default, MaxConcurrency, len(Codes))
+	Verbose     bool           // -v: one line per code instead of the progress bar
+	Timeout     time.Duration  // --timeout for each request: 10s by default
+	Dest        string         // --dest: "downloaded" by default
+	Retries     int            // --retries: 0 by default
+	Writers     int            // --writers in the disk-write executor: 4 by default, 0 writes inline
+	JSON        bool           // --json: one JSON object on stdout instead of the text report
+	Fail        bool           // --fail: exit 1 when any code ended in error
+	NoEmbed     bool           // --no-embed: never serve LOCAL/DELAY/ERROR in-process
+}
+
+// Command describes one command's line: its name and which options it has.
+type Command struct {
+	Name            string // "flags2"
+	Summary         string // one line for --help
+	DefaultStrategy string // "loop" when empty
+	// Simple selects the flags family's short line: no code arguments, no
+	// -a/-e/-l/-v and none of the report or retry options.
+	Simple bool
+}
+
+// UsageError is a bad command line. Its message is shown after "*** Usage error: ".
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usageErrorf(format string, a ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, a...)}
+}
+
+// ErrHelp is returned by Parse after it has printed the help text.
+var ErrHelp = errors.New("help requested")
+
+// Usage returns the usage line, without a trailing newline.
+func (c Command) Usage() string {
+	if c.Simple {
+		return "usage: " + c.Name + " [-h] [-m CONCURRENT] [-s LABEL] [--strategy NAME] [--dest DIR] [--timeout D] [--no-embed]"
+	}
+	return "usage: " + c.Name + " [-h] [-a] [-e] [-l N] [-m CONCURRENT] [-s LABEL] [-v] [CC ...]"
+}
+
+// Parse reads args (without the program name). On -h it prints the help to
+// stdout and returns ErrHelp; a bad line gives a *UsageError.
+func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
+	defStrategy := c.DefaultStrategy
+	if defStrategy == "" {
+		defStrategy = "loop"
+	}
+	fs := pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and help are printed by the caller, once
+	fs.Usage = func() {}
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "max-req" { // the book spells it --max_req; both work
+			name = "max_req"
+		}
+		return pflag.NormalizedName(name)
+	})
+	fs.SortFlags = false
+
+	var (
+		cfg      Config
+		all      bool
+		every    bool
+		limit    = positive{name: "--limit N"}
+		maxReq   = positive{name: "--max_req CONCURRENT"}
+		server   string
+		strategy string
+	)
+	if !c.Simple {
+		fs.BoolVarP(&all, "all", "a", false, "get all available flags (the 194 codes of the embedded list)")
+		fs.BoolVarP(&every, "every", "e", false, "get flags for every possible code (AA...ZZ)")
+		fs.VarP(&limit, "limit", "l", "limit to `N` first codes")
+	}
+	fs.VarP(&maxReq, "max_req", "m", "maximum `CONCURRENT` requests (default: sequential 1, pool 30, loop 5)")
+	fs.StringVarP(&server, "server", "s", "LOCAL", "`LABEL` of the server to hit: one of "+strings.Join(servers.Labels, ", ")+", or an http(s):// base URL")
+	if !c.Simple {
+		fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "output detailed progress info")
+	}
+	fs.StringVar(&strategy, "strategy", defStrategy, "concurrency `NAME`: "+strings.Join(Strategies, ", "))
+	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "time limit `D` for each request")
+	fs.StringVar(&cfg.Dest, "dest", "downloaded", "`DIR` to save the flags in")
+	if !c.Simple {
+		fs.IntVar(&cfg.Retries, "retries", 0, "retry network errors, timeouts, 408, 429, 418 and 5xx up to `N` times")
+		fs.IntVar(&cfg.Writers, "writers", 4, "`N` writer goroutines for the disk (0 writes inline)")
+		fs.BoolVar(&cfg.JSON, "json", false, "print one JSON object instead of the text report")
+		fs.BoolVar(&cfg.Fail, "fail", false, "exit 1 when any code ended in error")
+	}
+	fs.BoolVar(&cfg.NoEmbed, "no-embed", false, "never serve LOCAL, DELAY or ERROR in-process")
+
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", c.Usage(), c.summary(), Options(fs))
+		return Config{}, ErrHelp
+	}
+	if err != nil {
+		return Config{}, &UsageError{Msg: cleanPflagError(err)}
+	}
+
+	if cfg.Server, err = servers.Lookup(server); err != nil {
+		return Config{}, usageErrorf("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
+			strings.Join(servers.Labels, ", "), server)
+	}
+	if !slices.Contains(Strategies, strategy) {
+		return Config{}, usageErrorf("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
+	}
+	cfg.Strategy = strategy
+	if cfg.Timeout <= 0 {
+		return Config{}, usageErrorf("--timeout must be > 0; got %s", cfg.Timeout)
+	}
+	if cfg.Dest == "" {
+		return Config{}, usageErrorf("--dest DIR must not be empty")
+	}
+	if cfg.Retries < 0 {
+		return Config{}, usageErrorf("--retries N must be >= 0; got %d", cfg.Retries)
+	}
+	if cfg.Writers < 0 {
+		return Config{}, usageErrorf("--writers N must be >= 0; got %d", cfg.Writers)
+	}
+
+	if c.Simple {
+		if fs.NArg() > 0 {
+			return Config{}, usageErrorf("%s takes no country codes; got %q", c.Name, fs.Arg(0))
+		}
+		cfg.Codes = slices.Clone(countries.Default)
+		slices.Sort(cfg.Codes)
+	} else {
+		cfg.Codes, err = ExpandCodes(fs.Args(), all, every)
+		if err != nil {
+			return Config{}, err
+		}
+		if limit.set && limit.n < len(cfg.Codes) {
+			cfg.Codes = cfg.Codes[:limit.n]
+		}
+	}
+
+	want := DefaultConcurrency[strategy]
+	if maxReq.set {
+		want = maxReq.n
+	}
+	cfg.Concurrency = min(want, MaxConcurrency, len(cfg.Codes))
+	return cfg, nil
+}
+
+func (c Command) summary() string {
+	if c.Summary != "" {
+		return c.Summary
+	}
+	return "Download flags of countries."
+}
+
+// ExpandCodes turns code arguments into the sorted, de-duplicated list to
+// fetch: "BR" is one code, "B" is BA…BZ (case-insensitive); with every, all
+// 676 codes; with all, the 194 of the embedded list; with neither and no
+// arguments, the 20 most populous countries. Arguments given together with
+// -a or -e are added to the set.
+func ExpandCodes(args []string, all, every bool) ([]string, error) {
+	set := make(map[string]bool)
+	for _, arg := range args {
+		cc := strings.ToUpper(arg)
+		switch {
+		case len(cc) == 1 && isAZ(cc[0]):
+			for _, code := range countries.Letter(rune(cc[0])) {
+				set[code] = true
+			}
+		case len(cc) == 2 && isAZ(cc[0]) && isAZ(cc[1]):
+			set[cc] = true
+		default:
+			return nil, usageErrorf("each CC argument must be A to Z or AA to ZZ; got %q", arg)
+		}
+	}
+	var base []string
+	switch {
+	case every:
+		base = countries.Every()
+	case all:
+		base = countries.All()
+	case len(args) == 0:
+		base = countries.Default
+	}
+	for _, code := range base {
+		set[code] = true
+	}
+	codes := make([]string, 0, len(set))
+	for code := range set {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	return codes, nil
+}
+
+func isAZ(b byte) bool { return 'A' <= b && b <= 'Z' }
+
+// positive is a pflag.Value for a whole number >= 1, so that "-m 0" and
+// "-m x" get the book's wording rather than strconv's.
+type positive struct {
+	name string
+	n    int
+	set  bool
+}
+
+func (p *positive) String() string {
+	if !p.set {
+		return ""
+	}
+	return fmt.Sprint(p.n)
+}
+
+func (p *positive) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%s must be >= 1", p.name)
+	}
+	p.n, p.set = n, true
+	return nil
+}
+
+func (p *positive) Type() string { return "N" }
+
+// cleanPflagError rewords pflag's errors: `invalid argument "x" for "-r,
+// --retries" flag: must be an integer` becomes `invalid value "x" for
+// --retries: must be an integer`; our own values' messages stand alone.
+func cleanPflagError(err error) string {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "invalid argument ")
+	if !ok {
+		return msg
+	}
+	value, rest, _ := strings.Cut(rest, " for ")
+	names, reason, ok := strings.Cut(rest, " flag: ")
+	if !ok {
+		return msg
+	}
+	if strings.HasPrefix(reason, "--") {
+		return reason
+	}
+	names = strings.Trim(names, `"`)
+	if _, long, ok := strings.Cut(names, ", "); ok {
+		names = long
+	}
+	return fmt.Sprintf("invalid value %s for %s: %s", value, names, reason)
+}
+
+// Options formats the flags of fs for --help, one per line, without pflag's
+// "[=true|false]" decoration on switches.
+func Options(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString("options:\n")
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "    --" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if varname != "" {
+			name += " " + varname
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.Value.Type() != "N" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(&b, "  %-28s %s\n", name, usage)
+	})
+	return b.String()
+}

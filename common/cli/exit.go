@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes shared by the commands.
+const (
+	ExitOK          = 0
+	ExitFatal       = 1   // a problem before or during the run; with --fail, any code in error
+	ExitUsage       = 2   // a bad command line
+	ExitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT)
+)
+
+// ReportParseError prints what Parse returned and gives the exit code: 0
+// after help, 2 with "*** Usage error: …" and the usage line for a bad line.
+func (c Command) ReportParseError(err error, stderr io.Writer) int {
+	var uerr *UsageError
+	switch {
+	case errors.Is(err, ErrHelp):
+		return ExitOK
+	case errors.As(err, &uerr):
+		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.Msg, c.Usage())
+		return ExitUsage
+	default:
+		fmt.Fprintf(stderr, "%s: %v\n", c.Name, err)
+		return ExitFatal
+	}
+}
