@@ -1,0 +1,150 @@
+// Package site is the HTTP side of the test servers: one handler that serves a
+// flag data set the way the book's LOCAL, DELAY and ERROR servers do.
+//
+//	LOCAL  answers at once
+//	DELAY  every GET waits a random 0.5–5.0 s first
+//	ERROR  every GET waits 0.5 s; 25 % of them answer 418 I'm a teapot
+//
+// The command testserver runs it on fixed ports; client tests run it
+// in-process:
+//
+//	srv := httptest.NewServer(site.New(site.Config{Mode: site.Error, Seeded: true, Seed: 1}))
+//	base := srv.URL + "/flags"
+package site
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"flagsuite/testserver/dataset"
+)
+
+// Mode is the behaviour of a site.
+type Mode int
+
+const (
+	Local Mode = iota // answers at once
+	Delay             // every GET waits between MinDelay and MaxDelay first
+	Error             // every GET waits ErrorDelay; a share ErrorRate of them fail
+)
+
+// String returns the book's label: "LOCAL", "DELAY" or "ERROR".
+func (m Mode) String() string {
+	switch m {
+	case Local:
+		return "LOCAL"
+	case Delay:
+		return "DELAY"
+	case Error:
+		return "ERROR"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Config says what a site serves and how. The zero value is a LOCAL site
+// serving the embedded data set under /flags. Durations and the error rate
+// take their book default when zero; a negative value means none (no delay,
+// no errors).
+type Config struct {
+	Mode Mode
+	Data fs.FS // folders "<cc>/" at its root; nil means dataset.Embedded()
+
+	MinDelay time.Duration // Delay mode: 0.5s when zero
+	MaxDelay time.Duration // Delay mode: 5s when zero; raised to MinDelay if below it
+
+	ErrorRate   float64       // Error mode: share of GETs that fail, 0.25 when zero, at most 1
+	ErrorDelay  time.Duration // Error mode: wait before every GET, 0.5s when zero
+	ErrorStatus int           // Error mode: 418 I'm a teapot when zero; New panics outside 100–999
+
+	// With Seeded, the n-th GET under the prefix (in arrival order) gets a
+	// delay and a fate that depend only on Seed and n, so the same seed
+	// gives the same sequence. Without it, a random seed is drawn.
+	Seed   int64
+	Seeded bool
+
+	Logger *slog.Logger // one line per request; nil logs nothing
+	Prefix string       // URL path of the data set: "/flags" when empty, "/" for the root
+}
+
+// ForLabel returns the book's configuration for "LOCAL", "DELAY" or "ERROR",
+// in any case.
+func ForLabel(label string) (Config, bool) {
+	switch strings.ToUpper(label) {
+	case "LOCAL":
+		return Config{Mode: Local}, true
+	case "DELAY":
+		return Config{Mode: Delay, MinDelay: 500 * time.Millisecond, MaxDelay: 5 * time.Second}, true
+	case "ERROR":
+		return Config{Mode: Error, ErrorRate: 0.25, ErrorDelay: 500 * time.Millisecond, ErrorStatus: 418}, true
+	}
+	return Config{}, false
+}
+
+// Site is an http.Handler serving one data set. It is safe for concurrent use.
+type Site struct {
+	mode        Mode
+	data        fs.FS
+	prefix      string // without a trailing slash: "/flags", or "" for the root
+	minDelay    time.Duration
+	maxDelay    time.Duration
+	errorRate   float64
+	errorDelay  time.Duration
+	errorStatus int
+	errorBody   string // "418 I'm a teapot\n"
+	seed        uint64
+	logger      *slog.Logger
+
+	gets  atomic.Uint64 // GETs under the prefix so far: numbers each one for fate
+	stats counters
+}
+
+// New returns a site for cfg, with the defaults Config documents.
+func New(cfg Config) *Site {
+	s := &Site{
+		mode:        cfg.Mode,
+		data:        cfg.Data,
+		prefix:      "/" + strings.Trim(cfg.Prefix, "/"),
+		minDelay:    orDefault(cfg.MinDelay, 500*time.Millisecond),
+		maxDelay:    orDefault(cfg.MaxDelay, 5*time.Second),
+		errorRate:   min(orDefault(cfg.ErrorRate, 0.25), 1),
+		errorDelay:  orDefault(cfg.ErrorDelay, 500*time.Millisecond),
+		errorStatus: cfg.ErrorStatus,
+		seed:        uint64(cfg.Seed),
+		logger:      cfg.Logger,
+	}
+	if s.data == nil {
+		s.data = dataset.Embedded()
+	}
+	if cfg.Prefix == "" {
+		s.prefix = "/flags"
+	}
+	s.prefix = strings.TrimSuffix(s.prefix, "/")
+	s.maxDelay = max(s.maxDelay, s.minDelay)
+	if s.errorStatus == 0 {
+		s.errorStatus = 418
+	}
+	if s.errorStatus < 100 || s.errorStatus > 999 {
+		panic(fmt.Sprintf("site: ErrorStatus %d is not an HTTP status code", s.errorStatus))
+	}
+	s.errorBody = fmt.Sprintf("%d %s\n", s.errorStatus, statusText(s.errorStatus))
+	if !cfg.Seeded {
+		s.seed = rand.Uint64()
+	}
+	return s
+}
+
+// orDefault returns def for zero and zero for a negative value.
+func orDefault[T time.Duration | float64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
