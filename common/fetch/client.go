@@ -1,0 +1,316 @@
+// Package fetch is the HTTP client of the flag downloaders: one GET at a
+// time per call, many calls at once against one host.
+//
+// A Client keeps as many idle connections per host as the run's
+// concurrency, so a pool of 20 workers reuses 20 connections instead of
+// opening a new one for most requests (Go's default keeps 2). Every body is
+// read to the end or drained, and closed, so its connection can go back to
+// the pool. Each attempt has its own timeout, which starts when the attempt
+// passes its Gate, not while it waits there.
+//
+// Failures are typed: *HTTPError for a status other than 200 (IsNotFound
+// tells a missing flag from a failing server), *TimeoutError for an attempt
+// that ran out of time, *TruncatedError for a body cut short,
+// *TooLargeError, and the *url.Error of net/http for network failures
+// (refused, reset). Describe puts any of them in a few plain words.
+//
+// Retries are opt-in (Config.Retries). Network errors, timeouts, truncated
+// bodies, 408, 429, 418 (the status the book's error server injects) and
+// 5xx are retried with exponential backoff and full jitter, honouring
+// Retry-After (up to 30s); 404 and other 4xx never are. A cancelled context stops
+// everything at once: no retry, and an error that matches context.Canceled.
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the Config fields left at zero.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultBackoffBase = 100 * time.Millisecond
+	DefaultBackoffCap  = 2 * time.Second
+	// DefaultConcurrency sizes the idle pool when Config.Concurrency is 0.
+	// Idle slots cost nothing until a connection fills them, so erring high
+	// only keeps connections a busy caller would have to reopen anyway.
+	DefaultConcurrency = 100
+)
+
+// MaxBodySize caps the body Get reads; a longer body is a *TooLargeError.
+// The largest flag is about 40 KB; 16 MiB leaves room for any real data set.
+const MaxBodySize = 16 << 20
+
+// maxRetryAfter caps the wait a server can ask for with Retry-After: a
+// downloader that sleeps an hour because a header said so looks hung.
+const maxRetryAfter = 30 * time.Second
+
+// Config sets up a Client. The zero value works.
+type Config struct {
+	// Concurrency is how many requests the caller runs at once against one
+	// host; the client keeps that many idle connections per host. 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// Timeout limits each attempt, from passing the gate to the last byte
+	// of the body. 0 means DefaultTimeout (10s).
+	Timeout time.Duration
+	// Retries is how many times a failed attempt that may succeed later
+	// is tried again. 0, the default, makes one attempt only.
+	Retries int
+	// BackoffBase and BackoffCap shape the wait before retry n (from 0): a
+	// random duration in [0, min(BackoffCap, BackoffBase·2ⁿ)]. 0 means
+	// DefaultBackoffBase (100ms) and DefaultBackoffCap (2s).
+	BackoffBase, BackoffCap time.Duration
+	// Rand draws the jitter; set a seeded one for repeatable waits. The
+	// client locks around it. nil means the math/rand/v2 global source.
+	Rand *rand.Rand
+	// Transport sends the requests. nil means a *http.Transport tuned for
+	// Concurrency (see the package comment).
+	Transport http.RoundTripper
+}
+
+// Response is the outcome of Get. It is returned with errors too: Attempts
+// and Latency are set whenever an attempt was made, and StatusCode whenever
+// a status line arrived.
+type Response struct {
+	URL        string
+	StatusCode int           // of the last attempt; 0 if no answer came
+	Body       []byte        // the whole body of a 200 answer; nil on error
+	Attempts   int           // attempts made, counting the last one
+	Latency    time.Duration // of the last attempt, from passing the gate to the last byte
+}
+
+// Client makes GET requests; it is safe for concurrent use.
+type Client struct {
+	http    *http.Client
+	timeout time.Duration
+	retries int
+	base    time.Duration
+	cap     time.Duration
+
+	randMu sync.Mutex // guards rand, which is not safe for concurrent use
+	rand   *rand.Rand
+
+	opened, reused atomic.Int64
+	trace          *httptrace.ClientTrace
+}
+
+// New returns a Client set up by cfg.
+func New(cfg Config) *Client {
+	c := &Client{
+		timeout: orDefault(cfg.Timeout, DefaultTimeout),
+		retries: max(cfg.Retries, 0),
+		base:    orDefault(cfg.BackoffBase, DefaultBackoffBase),
+		cap:     orDefault(cfg.BackoffCap, DefaultBackoffCap),
+		rand:    cfg.Rand,
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		conc := cfg.Concurrency
+		if conc <= 0 {
+			conc = DefaultConcurrency
+		}
+		rt = newTransport(conc, c.timeout)
+	}
+	c.http = &http.Client{Transport: rt}
+	c.trace = &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			if info.Reused {
+				c.reused.Add(1)
+			} else {
+				c.opened.Add(1)
+			}
+		},
+	}
+	return c
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// newTransport is http.DefaultTransport sized for conc requests at once to
+// one host. MaxConnsPerHost stays unlimited: the caller's gate already
+// bounds the requests, and a second cap here could only make them queue
+// for a connection while their timeout runs.
+func newTransport(conc int, timeout time.Duration) *http.Transport {
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          max(conc, 100),
+		MaxIdleConnsPerHost:   conc,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: 1 * time.Second,
+		// HTTP/1.1 only, as in the book: one request per connection at a
+		// time, so "-m 20" means 20 connections and Conns counts them.
+		ForceAttemptHTTP2: false,
+	}
+}
+
+// Conns returns how many requests went out on a new connection (opened)
+// and how many on an idle one kept from an earlier request (reused); the
+// two add up to the attempts that got a connection. With the pool sized to
+// the concurrency, opened stays at the concurrency however many requests
+// are made.
+func (c *Client) Conns() (opened, reused int64) {
+	return c.opened.Load(), c.reused.Load()
+}
+
+// CloseIdle closes the idle connections, for a clean end of run.
+func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
+
+// Get fetches url and returns its body when the answer is 200 OK.
+//
+// It acquires gate around each attempt only (nil means NoGate), and each
+// attempt has Config.Timeout from the moment it passes the gate. A failed
+// attempt is retried, up to Config.Retries times, when a later one may
+// succeed (see the package comment); the gate is released during the wait.
+// When ctx is cancelled Get returns at once with an error that matches
+// context.Canceled. The Response is returned in every case, so callers can
+// report Attempts and Latency of failures too.
+func (c *Client) Get(ctx context.Context, url string, gate Gate) (Response, error) {
+	if gate == nil {
+		gate = NoGate
+	}
+	resp := Response{URL: url}
+	for retry := 0; ; retry++ {
+		if err := gate.Acquire(ctx); err != nil {
+			return resp, fmt.Errorf("get %s: %w", url, err)
+		}
+		resp.Attempts++
+		a := c.attempt(ctx, url)
+		gate.Release()
+
+		resp.StatusCode, resp.Body, resp.Latency = a.status, a.body, a.latency
+		if a.err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return resp, fmt.Errorf("get %s: %w", url, ctx.Err())
+		}
+		if retry >= c.retries || !retryable(a.err) {
+			return resp, a.err
+		}
+		wait := c.backoff(retry)
+		if a.retryAfter > 0 {
+			wait = min(a.retryAfter, maxRetryAfter)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return resp, fmt.Errorf("get %s: %w", url, err)
+		}
+	}
+}
+
+// attemptResult is what one attempt found.
+type attemptResult struct {
+	status     int
+	body       []byte
+	latency    time.Duration
+	retryAfter time.Duration // asked for by the server; 0 if not
+	err        error
+}
+
+// errAttemptTimeout is the cause of an attempt's own deadline, so it can be
+// told apart from a deadline of the caller's context.
+var errAttemptTimeout = errors.New("attempt timed out")
+
+func (c *Client) attempt(ctx context.Context, url string) (a attemptResult) {
+	start := time.Now()
+	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
+	defer cancel()
+	defer func() {
+		a.latency = time.Since(start)
+		var he *HTTPError
+		if a.err != nil && !errors.As(a.err, &he) && ctx.Err() == nil && timedOut(actx, a.err) {
+			a.err = &TimeoutError{URL: url, After: c.timeout}
+		}
+	}()
+
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, c.trace), http.MethodGet, url, nil)
+	if err != nil {
+		a.err = fmt.Errorf("get %s: %w", url, err)
+		return a
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		a.err = err // a *url.Error naming the method and URL
+		return a
+	}
+	defer res.Body.Close()
+	a.status = res.StatusCode
+
+	if res.StatusCode != http.StatusOK {
+		a.retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+		a.err = &HTTPError{URL: url, StatusCode: res.StatusCode, Status: res.Status}
+		// Drain a short error page so the connection can be reused; a long
+		// one costs more to read than a new connection.
+		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		return a
+	}
+	a.body, a.err = readBody(url, res)
+	return a
+}
+
+// timedOut reports whether err comes from the attempt's own deadline or a
+// timeout of the network layer (the dialer's, say).
+func timedOut(actx context.Context, err error) bool {
+	if errors.Is(context.Cause(actx), errAttemptTimeout) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// readBody reads the whole body, at most MaxBodySize bytes, and checks it
+// against its Content-Length.
+func readBody(url string, res *http.Response) ([]byte, error) {
+	want := res.ContentLength
+	if want > MaxBodySize {
+		return nil, &TooLargeError{URL: url, Limit: MaxBodySize}
+	}
+	var buf bytes.Buffer
+	if want > 0 {
+		buf.Grow(int(want))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(res.Body, MaxBodySize+1))
+	switch {
+	case want >= 0 && n < want && (err == nil || errors.Is(err, io.ErrUnexpectedEOF)):
+		// net/http reports a short body as io.ErrUnexpectedEOF; say how short.
+		return nil, &TruncatedError{URL: url, Got: n, Want: want}
+	case err != nil:
+		return nil, fmt.Errorf("get %s: reading body: %w", url, err)
+	case n > MaxBodySize:
+		return nil, &TooLargeError{URL: url, Limit: MaxBodySize}
+	}
+	return buf.Bytes(), nil
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
