@@ -1,0 +1,202 @@
+package fault
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration reads a duration the way Vaurien's options were written: a
+// bare number is seconds (".5" is half a second); Go syntax ("500ms") works
+// too. Negative durations are refused.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	var d time.Duration
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f > math.MaxInt64/float64(time.Second) {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	} else {
+		d, err = time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q: a number of seconds or a Go duration like 500ms", s)
+		}
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return d, nil
+}
+
+// ParseSize reads a byte count: "1024", "10k", "10KB", "10KiB", "2M" (k and
+// M are binary multiples, 1024 and 1024²). An optional "/s" is ignored, so
+// rates read the same way.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSpace(s), "/s")
+	mult := int64(1)
+	lower := strings.ToLower(t)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
+		if strings.HasSuffix(lower, u.suffix) {
+			t, mult = t[:len(t)-len(u.suffix)], u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("bad size %q: a byte count like 1024, 10k or 2M", s)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// ParseFraction reads a share of a whole: "0.5" or "50%".
+func ParseFraction(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	div := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, div = t[:len(t)-1], 100
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(f) || f/div < 0 || f/div > 1 {
+		return 0, fmt.Errorf("bad fraction %q: 0 to 1, or 0%% to 100%%", s)
+	}
+	return f / div, nil
+}
+
+// ParseStatuses reads a set of HTTP status codes: "503", "500-503",
+// "429,500-504".
+func ParseStatuses(s string) ([]int, error) {
+	var out []int
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
+			return nil, fmt.Errorf("bad status set %q: codes 100-599 like 503, 500-503 or 429,500-504", s)
+		}
+		for c := a; c <= b; c++ {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// ParseDirection reads a TCP stream name.
+func ParseDirection(s string) (Direction, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "up", "upstream":
+		return Upstream, nil
+	case "down", "downstream":
+		return Downstream, nil
+	case "both":
+		return Both, nil
+	}
+	return 0, fmt.Errorf("bad stream %q: up, down or both", s)
+}
+
+// options reads one fault's option values, falling back on the kind's
+// defaults and keeping the first error.
+type options struct {
+	kind *Kind
+	vals map[string]string
+	err  error
+}
+
+func (o *options) raw(name string) string {
+	if v, ok := o.vals[name]; ok {
+		return v
+	}
+	for _, opt := range o.kind.Options {
+		if opt.Name == name {
+			return opt.Default
+		}
+	}
+	panic("fault: " + o.kind.Name + " has no option " + name)
+}
+
+func (o *options) fail(name string, err error) {
+	if o.err == nil {
+		o.err = fmt.Errorf("%s %s: %w", o.kind.Name, name, err)
+	}
+}
+
+func (o *options) duration(name string) time.Duration {
+	d, err := ParseDuration(o.raw(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return d
+}
+
+func (o *options) size(name string) int64 {
+	n, err := ParseSize(o.raw(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return n
+}
+
+func (o *options) positiveSize(name string) int64 {
+	n := o.size(name)
+	if n <= 0 && o.err == nil {
+		o.fail(name, fmt.Errorf("must be more than 0, got %q", o.raw(name)))
+	}
+	return n
+}
+
+func (o *options) fraction(name string) float64 {
+	f, err := ParseFraction(o.raw(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return f
+}
+
+func (o *options) statuses(name string) []int {
+	s, err := ParseStatuses(o.raw(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return s
+}
+
+func (o *options) count(name string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(o.raw(name)))
+	if err != nil || n < 0 {
+		o.fail(name, fmt.Errorf("bad count %q", o.raw(name)))
+	}
+	return n
+}
+
+func (o *options) direction(name string) Direction {
+	d, err := ParseDirection(o.raw(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return d
+}
+
+func (o *options) choice(name string, allowed ...string) string {
+	v := strings.ToLower(strings.TrimSpace(o.raw(name)))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	o.fail(name, fmt.Errorf("bad value %q: one of %s", o.raw(name), strings.Join(allowed, ", ")))
+	return allowed[0]
+}
