@@ -58,7 +58,7 @@ func NewPlan(p Protocol, cfgs []Config) (*Plan, error) {
 	}
 	plan := &Plan{protocol: p}
 	seen := map[string]bool{}
-	var total uint32
+	var sum float64
 	for _, c := range cfgs {
 		if math.IsNaN(c.Percent) || c.Percent < 0 || c.Percent > 100 {
 			return nil, fmt.Errorf("%s: percentage %v out of 0-100", c.Name, c.Percent)
@@ -71,11 +71,11 @@ func NewPlan(p Protocol, cfgs []Config) (*Plan, error) {
 			return nil, fmt.Errorf("%s listed twice", b.Name)
 		}
 		seen[b.Name] = true
-		total += uint32(math.Round(c.Percent * scale / 100))
-		if total > scale {
+		sum += c.Percent
+		if sum > 100+1e-9 {
 			return nil, fmt.Errorf("percentages add up to %s, over 100", sumPercent(cfgs))
 		}
-		b.upto = total
+		b.upto = min(uint32(math.Round(sum*scale/100)), scale)
 		plan.buckets = append(plan.buckets, b)
 		c.Name = b.Name
 		c.Options = maps.Clone(c.Options)
