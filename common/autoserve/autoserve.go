@@ -1,0 +1,81 @@
+// Package autoserve gives the clients zero set-up: when a command names
+// LOCAL, DELAY or ERROR at its default URL and nothing listens on that port,
+// it serves the matching test server from the embedded data set inside the
+// client's own process.
+package autoserve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"flagsuite/common/servers"
+	"flagsuite/testserver/site"
+)
+
+// Start serves srv in-process when it is one of the embeddable servers at
+// its default URL and the port is free; it prints one line about it to
+// notice. It returns a function that stops the server (a no-op when nothing
+// was started). When something already listens, or srv is another URL,
+// nothing happens.
+func Start(ctx context.Context, srv servers.Server, notice io.Writer, name string) (stop func(), err error) {
+	noop := func() {}
+	var cfg site.Config
+	found := false
+	for _, e := range servers.Embeddable {
+		if srv == e {
+			cfg, found = site.ForLabel(e.Label)
+		}
+	}
+	if !found {
+		return noop, nil
+	}
+	port := srv.Port()
+	if listening(ctx, port) {
+		return noop, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) { // someone started between our check and now
+			return noop, nil
+		}
+		return noop, fmt.Errorf("serving %s in-process: %w", srv.Label, err)
+	}
+	lns := []net.Listener{ln}
+	// localhost may resolve to ::1 first; answering there too spares every
+	// new connection a refused attempt.
+	if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", port)); err == nil {
+		lns = append(lns, ln6)
+	}
+	hs := site.NewServer(site.New(cfg))
+	for _, l := range lns {
+		go hs.Serve(l)
+	}
+	fmt.Fprintf(notice, "%s: nothing listens on port %s; serving %s in-process at %s (--no-embed turns this off)\n",
+		name, port, srv.Label, srv.BaseURL)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if hs.Shutdown(ctx) != nil {
+			hs.Close()
+		}
+	}, nil
+}
+
+// listening reports whether something accepts connections on port of
+// localhost, over IPv4 or IPv6.
+func listening(ctx context.Context, port string) bool {
+	d := net.Dialer{Timeout: 500 * time.Millisecond}
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+		if err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"flagsuite/common/countries"
+	"flagsuite/common/fetch"
+	"flagsuite/common/report"
+	"flagsuite/common/store"
+)
+
+var strategies = []string{Sequential, Pool, Loop}
+
+// fakeTask answers without a network: codes starting with X are not found,
+// with Y are errors, the rest are downloads whose bytes are the code. It
+// records the most requests it saw in flight at once.
+type fakeTask struct {
+	inFlight, peak atomic.Int64
+	calls          atomic.Int64
+}
+
+func (f *fakeTask) run(ctx context.Context, cc string, gate fetch.Gate) Outcome {
+	f.calls.Add(1)
+	if err := gate.Acquire(ctx); err != nil {
+		return Outcome{Result: report.Result{CC: cc, Status: report.Error, Err: err}}
+	}
+	n := f.inFlight.Add(1)
+	for p := f.peak.Load(); n > p && !f.peak.CompareAndSwap(p, n); p = f.peak.Load() {
+	}
+	f.inFlight.Add(-1)
+	gate.Release()
+	switch cc[0] {
+	case 'X':
+		return Outcome{Result: report.Result{CC: cc, Status: report.NotFound}}
+	case 'Y':
+		return Outcome{Result: report.Result{CC: cc, Status: report.Error, Err: errors.New("boom")}}
+	}
+	return Outcome{Result: report.Result{CC: cc, Status: report.OK, File: cc + ".gif"}, Save: []byte(cc)}
+}
+
+func TestRunCountsEveryCodeOnce(t *testing.T) {
+	codes := countries.Every()
+	for _, strategy := range strategies {
+		for _, writers := range []int{0, 3} {
+			t.Run(fmt.Sprintf("%s/writers=%d", strategy, writers), func(t *testing.T) {
+				dest := t.TempDir()
+				pool := store.NewPool(writers)
+				f := &fakeTask{}
+				seen := map[string]report.Status{}
+				Run(context.Background(), Config{Strategy: strategy, Concurrency: 7, Dest: dest, Writers: pool},
+					codes, f.run, func(r report.Result) {
+						if _, dup := seen[r.CC]; dup {
+							t.Errorf("%s reported twice", r.CC)
+						}
+						seen[r.CC] = r.Status
+					})
+				pool.Close()
+				if len(seen) != len(codes) {
+					t.Fatalf("got %d results; want %d", len(seen), len(codes))
+				}
+				var ok []string
+				for cc, s := range seen {
+					want := report.OK
+					switch cc[0] {
+					case 'X':
+						want = report.NotFound
+					case 'Y':
+						want = report.Error
+					}
+					if s != want {
+						t.Errorf("%s: status %v; want %v", cc, s, want)
+					}
+					if s == report.OK {
+						ok = append(ok, cc+".gif")
+					}
+				}
+				files, _ := filepath.Glob(filepath.Join(dest, "*"))
+				for i := range files {
+					files[i] = filepath.Base(files[i])
+				}
+				slices.Sort(ok)
+				if !slices.Equal(files, ok) {
+					t.Errorf("files on disk (%d) differ from codes reported ok (%d)", len(files), len(ok))
+				}
+			})
+		}
+	}
+}
+
+func TestConcurrencyBound(t *testing.T) {
+	for _, tt := range []struct {
+		strategy string
+		n        int64
+	}{{Sequential, 1}, {Pool, 3}, {Loop, 3}} {
+		f := &fakeTask{}
+		Run(context.Background(), Config{Strategy: tt.strategy, Concurrency: int(tt.n), Dest: t.TempDir()},
+			countries.Every(), f.run, func(report.Result) {})
+		if p := f.peak.Load(); p > tt.n {
+			t.Errorf("%s: peak in flight = %d; want <= %d", tt.strategy, p, tt.n)
+		}
+	}
+}
+
+func TestCancelReportsNotAttempted(t *testing.T) {
+	codes := countries.Every()
+	for _, strategy := range strategies {
+		t.Run(strategy, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var once sync.Once
+			// The task cancels the run on its 10th call, the way Ctrl-C lands mid-run.
+			var calls atomic.Int64
+			task := func(ctx context.Context, cc string, gate fetch.Gate) Outcome {
+				if calls.Add(1) == 10 {
+					once.Do(cancel)
+				}
+				if err := gate.Acquire(ctx); err != nil {
+					return Outcome{Result: report.Result{CC: cc, Status: report.Error, Err: fmt.Errorf("get: %w", err)}}
+				}
+				defer gate.Release()
+				if ctx.Err() != nil {
+					return Outcome{Result: report.Result{CC: cc, Status: report.Error, Err: ctx.Err()}}
+				}
+				return Outcome{Result: report.Result{CC: cc, Status: report.OK, File: cc + ".gif"}, Save: []byte(cc)}
+			}
+			var tally report.Tally
+			dest := t.TempDir()
+			Run(ctx, Config{Strategy: strategy, Concurrency: 4, Dest: dest}, codes, task, tally.Add)
+			if tally.Len() != len(codes) {
+				t.Fatalf("got %d results; want %d", tally.Len(), len(codes))
+			}
+			if tally.Count(report.NotAttempted) == 0 || tally.Count(report.Error) != 0 {
+				t.Errorf("not attempted = %d, errors = %d; want some not attempted and no errors",
+					tally.Count(report.NotAttempted), tally.Count(report.Error))
+			}
+			files, _ := os.ReadDir(dest)
+			if len(files) != tally.Count(report.OK) {
+				t.Errorf("%d files for %d codes ok", len(files), tally.Count(report.OK))
+			}
+		})
+	}
+}
+
+func TestWriteFailureIsAnError(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(dest, nil, 0o644); err != nil { // a file where the folder should be
+		t.Fatal(err)
+	}
+	for _, writers := range []int{0, 2} {
+		f := &fakeTask{}
+		pool := store.NewPool(writers)
+		var tally report.Tally
+		Run(context.Background(), Config{Strategy: Loop, Concurrency: 2, Dest: dest, Writers: pool},
+			[]string{"AD", "BR"}, f.run, tally.Add)
+		pool.Close()
+		if tally.Count(report.Error) != 2 {
+			t.Errorf("writers=%d: %d errors; want 2 (the writes cannot succeed)", writers, tally.Count(report.Error))
+		}
+		for _, r := range tally.Results() {
+			if r.File != "" || r.Err == nil {
+				t.Errorf("writers=%d: %+v; want no file and an error", writers, r)
+			}
+		}
+	}
+}

@@ -1,0 +1,127 @@
+// Package runner is the body shared by flags2 and flags3: parse the command
+// line, make sure there is a server to talk to, check the destination, run
+// the chosen strategy with a family's per-code task, show progress, and
+// report. The families differ only in their Task.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"flagsuite/common/autoserve"
+	"flagsuite/common/cli"
+	"flagsuite/common/engine"
+	"flagsuite/common/fetch"
+	"flagsuite/common/progress"
+	"flagsuite/common/report"
+	"flagsuite/common/store"
+)
+
+// Family is one client family.
+type Family struct {
+	Command cli.Command
+	// NewTask builds the per-code task of a run.
+	NewTask func(client *fetch.Client, cfg cli.Config) engine.Task
+	// Tune, when set, adjusts the HTTP client's configuration before use;
+	// tests shorten the retry backoff with it.
+	Tune func(*fetch.Config)
+}
+
+// Run is the whole command: it returns the exit status (see cli.Exit…).
+func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := f.Command.Name
+	cfg, err := f.Command.Parse(args, stdout)
+	if err != nil {
+		return f.Command.ReportParseError(err, stderr)
+	}
+	if !cfg.NoEmbed {
+		stop, err := autoserve.Start(ctx, cfg.Server, stderr, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return cli.ExitFatal
+		}
+		defer stop()
+	}
+	if err := store.PrepareDir(cfg.Dest); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return cli.ExitFatal
+	}
+
+	fc := fetch.Config{Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, Retries: cfg.Retries}
+	if f.Tune != nil {
+		f.Tune(&fc)
+	}
+	client := fetch.New(fc)
+	defer client.CloseIdle()
+	sum, err := Download(ctx, cfg, f.NewTask(client, cfg), stdout, stderr)
+	sum.ConnsOpened, sum.ConnsReused = client.Conns()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return cli.ExitFatal
+	}
+
+	if cfg.JSON {
+		if err := report.WriteJSON(stdout, sum); err != nil {
+			fmt.Fprintf(stderr, "%s: writing the report: %v\n", name, err)
+			return cli.ExitFatal
+		}
+	} else {
+		report.Final(stdout, sum)
+	}
+	switch {
+	case sum.Interrupted:
+		return cli.ExitInterrupted
+	case cfg.Fail && sum.Tally.Count(report.Error) > 0:
+		return cli.ExitFatal
+	}
+	return cli.ExitOK
+}
+
+// Download runs task over cfg.Codes and returns the summary of the run. It
+// prints the initial report (unless cfg.JSON) and, in verbose mode, one line
+// per code; otherwise a progress bar on stderr.
+func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, stderr io.Writer) (report.Summary, error) {
+	sum := report.Summary{
+		Strategy: cfg.Strategy, Server: cfg.Server, Concurrency: cfg.Concurrency,
+		Requested: len(cfg.Codes), Tally: new(report.Tally),
+	}
+	lines := stdout // verbose lines go with the report, unless the report is JSON
+	if cfg.JSON {
+		lines = stderr
+	} else {
+		report.Header(stdout, cfg.Server, cfg.Codes, cfg.Concurrency)
+	}
+	var bar *progress.Bar
+	if !cfg.Verbose {
+		bar = progress.New(stderr, len(cfg.Codes), "flags")
+	}
+
+	writers := store.NewPool(cfg.Writers)
+	start := time.Now()
+	engine.Run(ctx, engine.Config{
+		Strategy: cfg.Strategy, Concurrency: cfg.Concurrency, Dest: cfg.Dest, Writers: writers,
+	}, cfg.Codes, task, func(r report.Result) {
+		sum.Tally.Add(r)
+		if bar != nil {
+			bar.Add(1)
+		} else {
+			fmt.Fprintln(lines, r.Line())
+		}
+	})
+	writers.Close()
+	sum.Elapsed = time.Since(start)
+	if bar != nil {
+		bar.Finish()
+	}
+	sum.Interrupted = ctx.Err() != nil
+	if sum.Interrupted {
+		// Writes finish before Close returns, so only strays of an
+		// earlier, killed run can be left; clear them too.
+		if err := store.RemoveTemps(cfg.Dest); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"flagsuite/common/cli"
+	"flagsuite/common/countries"
+	"flagsuite/common/fetch"
+	"flagsuite/testserver/dataset"
+	"flagsuite/testserver/site"
+)
+
+var strategyNames = []string{"sequential", "pool", "loop"}
+
+func serve(t testing.TB, s *site.Site) string {
+	t.Helper()
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/flags"
+}
+
+func TestEachStrategyDownloadsTheTwenty(t *testing.T) {
+	base := serve(t, site.New(site.Config{}))
+	want := slices.Sorted(slices.Values(countries.Default))
+	for _, strategy := range strategyNames {
+		t.Run(strategy, func(t *testing.T) {
+			dest := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"--strategy", strategy, "-s", base, "--dest", dest, "--no-embed"},
+				&stdout, &stderr)
+			if code != 0 {
+				t.Fatalf("exit code %d; want 0\n%s", code, stderr.String())
+			}
+			out := stdout.String()
+			if !regexp.MustCompile(`\A([A-Z]{2} ){20}\n20 downloads in \d+\.\d\ds\n\z`).MatchString(out) {
+				t.Errorf("output = %q; want 20 codes on a line, then \"20 downloads in N.NNs\"", out)
+			}
+			printed := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+			if strategy == "sequential" && !slices.Equal(printed, want) {
+				t.Errorf("sequential printed %v; want code order %v", printed, want)
+			}
+			slices.Sort(printed)
+			if !slices.Equal(printed, want) {
+				t.Errorf("printed %v; want %v", printed, want)
+			}
+			for _, cc := range want {
+				got, err := os.ReadFile(filepath.Join(dest, cc+".gif"))
+				lc := strings.ToLower(cc)
+				served, _ := fs.ReadFile(dataset.Embedded(), lc+"/"+lc+".gif")
+				if err != nil || !bytes.Equal(got, served) {
+					t.Errorf("%s.gif: %d bytes on disk, %d served (%v)", cc, len(got), len(served), err)
+				}
+			}
+			entries, _ := os.ReadDir(dest)
+			if len(entries) != 20 {
+				t.Errorf("dest holds %d entries; want the 20 flags and nothing else", len(entries))
+			}
+		})
+	}
+}
+
+// TestSemaphoreBound checks, on the server side, that no more than -m
+// requests are ever in flight; each request takes 20 ms so they overlap.
+func TestSemaphoreBound(t *testing.T) {
+	for _, tt := range []struct {
+		strategy string
+		m        int
+	}{{"loop", 1}, {"loop", 3}, {"pool", 4}, {"sequential", 1}} {
+		s := site.New(site.Config{Mode: site.Delay, MinDelay: 20 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
+		var stderr bytes.Buffer
+		code := run(context.Background(), []string{"--strategy", tt.strategy, "-m", strconv.Itoa(tt.m), "-s", serve(t, s),
+			"--dest", t.TempDir(), "--no-embed"}, &bytes.Buffer{}, &stderr)
+		if code != 0 {
+			t.Fatalf("%s -m %d: exit code %d\n%s", tt.strategy, tt.m, code, stderr.String())
+		}
+		st := s.Stats()
+		if st.MaxInFlight > int64(tt.m) || st.Requests != 20 {
+			t.Errorf("%s -m %d: %d requests, at most %d in flight; want 20, at most %d",
+				tt.strategy, tt.m, st.Requests, st.MaxInFlight, tt.m)
+		}
+	}
+}
+
+func TestFirstErrorStops(t *testing.T) {
+	base := serve(t, site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
+	for _, strategy := range strategyNames {
+		var stdout, stderr bytes.Buffer
+		dest := t.TempDir()
+		code := run(context.Background(), []string{"--strategy", strategy, "-s", base, "--dest", dest, "--no-embed"},
+			&stdout, &stderr)
+		if code != 1 {
+			t.Errorf("%s: exit code %d; want 1", strategy, code)
+		}
+		if msg := stderr.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "HTTP error 418 - I'm a teapot") {
+			t.Errorf("%s: stderr = %q; want one line with the HTTP error", strategy, msg)
+		}
+		if entries, _ := os.ReadDir(dest); len(entries) != 0 {
+			t.Errorf("%s: dest holds %d entries; want none", strategy, len(entries))
+		}
+	}
+}
+
+func TestRefusedConnection(t *testing.T) {
+	srv := httptest.NewServer(nil)
+	base := srv.URL + "/flags"
+	srv.Close() // nothing listens there now
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"-s", base, "--dest", t.TempDir()}, &bytes.Buffer{}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "connection refused") {
+		t.Errorf("exit %d, stderr %q; want 1 and \"connection refused\"", code, stderr.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"BR"}, {"--strategy", "x"}, {"-e"}} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), args, &bytes.Buffer{}, &stderr); code != 2 ||
+			!strings.HasPrefix(stderr.String(), "*** Usage error: ") {
+			t.Errorf("flags %q: exit %d, stderr %q; want 2 and a usage error", args, code, stderr.String())
+		}
+	}
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, &stdout, &bytes.Buffer{}); code != 0 ||
+		!strings.Contains(stdout.String(), "--strategy") {
+		t.Errorf("flags -h: exit %d, %q; want 0 and the help", code, stdout.String())
+	}
+}
+
+// BenchmarkStrategies downloads the 194 codes of the embedded list from an
+// in-process LOCAL server with each strategy at its default concurrency.
+func BenchmarkStrategies(b *testing.B) {
+	base := serve(b, site.New(site.Config{}))
+	codes := countries.All()
+	for _, strategy := range strategyNames {
+		b.Run(strategy, func(b *testing.B) {
+			client := fetch.New(fetch.Config{Concurrency: 30})
+			defer client.CloseIdle()
+			b.ReportAllocs()
+			for b.Loop() {
+				d := downloader{client: client, base: base, dest: b.TempDir()}
+				n := 0
+				err := strategies[strategy](context.Background(), d, codes, cli.DefaultConcurrency[strategy], func(string) { n++ })
+				if err != nil || n != len(codes) {
+					b.Fatalf("%d saved, %v", n, err)
+				}
+			}
+		})
+	}
+}

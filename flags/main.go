@@ -1,0 +1,5 @@
+package main
+
+import "flagsuite/common/runner"
+
+func main() { runner.Main(run) }

@@ -1,0 +1,16 @@
+// Command flags2 downloads flag images with a progress bar and exact error
+// accounting: the headline client of the suite, after flags2_*.py in
+// Fluent Python.
+//
+//	flags2 [-h] [-a] [-e] [-l N] [-m CONCURRENT] [-s LABEL] [-v] [CC ...]
+//	       [--strategy sequential|pool|loop] [--timeout D] [--dest DIR]
+//	       [--retries N] [--writers N] [--json] [--fail] [--no-embed]
+//
+// Each requested code ends as downloaded (saved as DEST/<CC>.gif), not
+// found (404) or error, and the final report counts every one once. With
+// --json the report is one JSON object on stdout.
+//
+// Exit status: 0 when the run finished (errors are results, as in the
+// book); 1 for a fatal problem (an unwritable --dest) or, with --fail, when
+// any code ended in error; 2 for a usage error; 130 when interrupted.
+package main

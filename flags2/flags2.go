@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"flagsuite/common/cli"
+	"flagsuite/common/engine"
+	"flagsuite/common/fetch"
+	"flagsuite/common/flagdata"
+	"flagsuite/common/report"
+	"flagsuite/common/runner"
+)
+
+var family = runner.Family{
+	Command: cli.Command{
+		Name:    "flags2",
+		Summary: "Download flags of countries, with a progress bar and an exact tally of errors.",
+	},
+	NewTask: imageTask,
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return family.Run(ctx, args, stdout, stderr)
+}
+
+// imageTask fetches {base}/{cc}/{cc}.gif and hands a valid image to the
+// writers as <CC>.gif.
+func imageTask(client *fetch.Client, cfg cli.Config) engine.Task {
+	return func(ctx context.Context, cc string, gate fetch.Gate) engine.Outcome {
+		url := flagdata.ImageURL(cfg.Server.BaseURL, cc)
+		resp, err := client.Get(ctx, url, gate)
+		r := report.Result{
+			CC: cc, URL: url, HTTPStatus: resp.StatusCode, Bytes: int64(len(resp.Body)),
+			Latency: resp.Latency, Attempts: resp.Attempts,
+		}
+		if err == nil {
+			err = flagdata.CheckGIF(resp.Body)
+		}
+		switch {
+		case fetch.IsNotFound(err):
+			r.Status, r.Err = report.NotFound, err
+		case err != nil:
+			r.Status, r.Err, r.Detail = report.Error, err, fetch.Describe(err)
+		default:
+			r.Status, r.File = report.OK, cc+".gif"
+			return engine.Outcome{Result: r, Save: resp.Body}
+		}
+		return engine.Outcome{Result: r}
+	}
+}

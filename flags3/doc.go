@@ -1,0 +1,14 @@
+// Command flags3 downloads, for each country code, the flag image and its
+// metadata.json, and saves the image under the country's name, after
+// flags3_*.py in Fluent Python:
+//
+//	DEST/<Country_Name>-<CC>.gif
+//
+// It has the command line, strategies, progress bar, reports, retries and
+// --json of flags2; the JSON results also carry "country". The semaphore of
+// the loop strategy is held separately for each of the two requests, never
+// across both and never while writing to disk, so -m counts requests, not
+// codes. A 404 on either request makes the code "not found"; any other
+// failure of either request, or metadata that is not valid JSON, has no
+// country or names another code, makes it an error, and no file is written.
+package main
