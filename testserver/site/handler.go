@@ -48,8 +48,8 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request, path string) result
 		w.Header().Set("Allow", "GET, HEAD")
 		return s.text(w, http.StatusMethodNotAllowed, "405 method not allowed\n")
 	case rt == bare:
-		http.Redirect(w, r, s.prefix+"/", http.StatusMovedPermanently)
-		return result{status: http.StatusMovedPermanently}
+		w.Header().Set("Location", s.prefix+"/")
+		return s.text(w, http.StatusMovedPermanently, "301 moved permanently to "+s.prefix+"/\n")
 	}
 	// As in the book, every GET under the prefix meets its fate first, so
 	// even an unknown code's 404 comes late from DELAY and ERROR.

@@ -108,7 +108,6 @@ func New(cfg Config) *Site {
 	s := &Site{
 		mode:        cfg.Mode,
 		data:        cfg.Data,
-		prefix:      "/" + strings.Trim(cfg.Prefix, "/"),
 		minDelay:    orDefault(cfg.MinDelay, 500*time.Millisecond),
 		maxDelay:    orDefault(cfg.MaxDelay, 5*time.Second),
 		errorRate:   min(orDefault(cfg.ErrorRate, 0.25), 1),
@@ -120,10 +119,11 @@ func New(cfg Config) *Site {
 	if s.data == nil {
 		s.data = dataset.Embedded()
 	}
-	if cfg.Prefix == "" {
-		s.prefix = "/flags"
+	prefix := cfg.Prefix
+	if prefix == "" {
+		prefix = "/flags"
 	}
-	s.prefix = strings.TrimSuffix(s.prefix, "/")
+	s.prefix = strings.TrimSuffix("/"+strings.Trim(prefix, "/"), "/") // "/" becomes ""
 	s.maxDelay = max(s.maxDelay, s.minDelay)
 	if s.errorStatus == 0 {
 		s.errorStatus = 418

@@ -69,7 +69,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/flags/br/metadata.json", 200, "application/json", brMeta, "", [2]string{}},
 		{"GET", "/flags/", 200, "text/html; charset=utf-8", nil, `<a href="br/br.gif">br/</a>`, [2]string{}},
 		{"HEAD", "/flags/", 200, "text/html; charset=utf-8", []byte{}, "", [2]string{}},
-		{"GET", "/flags", 301, "", nil, "", [2]string{"Location", "/flags/"}},
+		{"GET", "/flags", 301, "text/plain; charset=utf-8", nil, "/flags/", [2]string{"Location", "/flags/"}},
 		{"POST", "/flags/br/br.gif", 405, "text/plain; charset=utf-8", nil, "405", [2]string{"Allow", "GET, HEAD"}},
 		{"DELETE", "/flags/", 405, "text/plain; charset=utf-8", nil, "405", [2]string{"Allow", "GET, HEAD"}},
 		{"POST", "/flags/zz/nothing", 404, "text/plain; charset=utf-8", nil, "404", [2]string{}},
