@@ -111,6 +111,7 @@ func TestErrorRate(t *testing.T) {
 					t.Fatalf("status %d; want 200 or %d", o.status, tt.status)
 				}
 			}
+			t.Logf("%d of %d GETs failed", failed, n)
 			if failed < tt.lo || failed > tt.hi {
 				t.Errorf("%d of %d GETs failed; want %d–%d", failed, n, tt.lo, tt.hi)
 			}
