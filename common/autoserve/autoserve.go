@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"flagsuite/common/servers"
+	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )
 
@@ -51,6 +52,7 @@ func Start(ctx context.Context, srv servers.Server, notice io.Writer, name strin
 	if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", port)); err == nil {
 		lns = append(lns, ln6)
 	}
+	dataset.Embedded() // generate the flags now, not while the first requests wait
 	hs := site.NewServer(site.New(cfg))
 	for _, l := range lns {
 		go hs.Serve(l)

@@ -116,7 +116,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	if !c.Simple {
 		fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "output detailed progress info")
 	}
-	fs.StringVar(&strategy, "strategy", defStrategy, "concurrency `NAME`: "+strings.Join(Strategies, ", "))
+	fs.StringVar(&strategy, "strategy", defStrategy, "concurrency strategy `NAME`: "+strings.Join(Strategies, ", "))
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "time limit `D` for each request")
 	fs.StringVar(&cfg.Dest, "dest", "downloaded", "`DIR` to save the flags in")
 	if !c.Simple {
