@@ -1,6 +1,6 @@
 module flagsuite
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect

@@ -104,9 +104,10 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, std
 		Strategy: cfg.Strategy, Concurrency: cfg.Concurrency, Dest: cfg.Dest, Writers: writers,
 	}, cfg.Codes, task, func(r report.Result) {
 		sum.Tally.Add(r)
-		if bar != nil {
+		switch {
+		case bar != nil && r.Status != report.NotAttempted: // after Ctrl-C the bar stops short
 			bar.Add(1)
-		} else {
+		case bar == nil:
 			fmt.Fprintln(lines, r.Line())
 		}
 	})
