@@ -35,7 +35,12 @@ func Start(ctx context.Context, srv servers.Server, notice io.Writer, name strin
 	if !found {
 		return noop, nil
 	}
-	port := srv.Port()
+	return serve(ctx, srv, cfg, srv.Port(), notice, name)
+}
+
+// serve is Start for a given site configuration and port.
+func serve(ctx context.Context, srv servers.Server, cfg site.Config, port string, notice io.Writer, name string) (stop func(), err error) {
+	noop := func() {}
 	if listening(ctx, port) {
 		return noop, nil
 	}
