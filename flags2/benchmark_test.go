@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"flagsuite/common/clienttest"
 	"flagsuite/common/report"
 	"flagsuite/testserver/site"
 )
@@ -22,8 +23,8 @@ import (
 // BenchmarkEveryLocal downloads all 676 codes (194 found) from an in-process
 // LOCAL server at -m 100 with each strategy.
 func BenchmarkEveryLocal(b *testing.B) {
-	base := serve(b, site.New(site.Config{}))
-	for _, strategy := range strategies {
+	base := clienttest.Serve(b, site.New(site.Config{}))
+	for _, strategy := range clienttest.Strategies {
 		b.Run(strategy, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

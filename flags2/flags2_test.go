@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net"
@@ -11,82 +10,24 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"flagsuite/common/cli"
+	"flagsuite/common/clienttest"
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
-	"flagsuite/common/runner"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )
 
-var strategies = []string{"sequential", "pool", "loop"}
-
-// serve starts a site on a loopback port and returns its base URL.
-func serve(t testing.TB, s *site.Site) string {
-	t.Helper()
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/flags"
-}
-
-// runJSON runs f with --json and returns the exit code, the report and stderr.
-func runJSON(t testing.TB, ctx context.Context, f runner.Family, args ...string) (int, report.JSON, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := f.Run(ctx, append(args, "--json", "--no-embed"), &stdout, &stderr)
-	var rep report.JSON
-	if code != cli.ExitUsage && code != cli.ExitFatal {
-		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-			t.Fatalf("flags2 %q: stdout is not a JSON report: %v\n%s\nstderr: %s", args, err, stdout.String(), stderr.String())
-		}
-	}
-	return code, rep, stderr.String()
-}
-
-// checkRun verifies the invariants of a finished run: every code counted
-// once, the codes reported ok are exactly the files in dest, and each file is
-// byte-identical to what data serves.
+// checkRun verifies a finished run against the data served: see
+// clienttest.CheckRun; flags2 saves <CC>.gif.
 func checkRun(t *testing.T, rep report.JSON, dest string, data fs.FS) {
 	t.Helper()
-	if sum := rep.OK + rep.NotFound + rep.Errors + rep.NotAttempted; sum != rep.Requested || len(rep.Results) != rep.Requested {
-		t.Errorf("ok %d + not found %d + errors %d + not attempted %d = %d, %d results; want %d",
-			rep.OK, rep.NotFound, rep.Errors, rep.NotAttempted, sum, len(rep.Results), rep.Requested)
-	}
-	var okFiles []string
-	for _, r := range rep.Results {
-		if r.Status == "ok" {
-			okFiles = append(okFiles, r.CC+".gif")
-		}
-	}
-	entries, err := os.ReadDir(dest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for _, e := range entries {
-		files = append(files, e.Name())
-	}
-	slices.Sort(okFiles)
-	if !slices.Equal(files, okFiles) {
-		t.Fatalf("files in dest (%d) differ from codes reported ok (%d)", len(files), len(okFiles))
-	}
-	for _, name := range files {
-		cc := strings.ToLower(strings.TrimSuffix(name, ".gif"))
-		want, err := fs.ReadFile(data, cc+"/"+cc+".gif")
-		if err != nil {
-			t.Fatalf("%s saved but the server has no such file: %v", name, err)
-		}
-		got, err := os.ReadFile(filepath.Join(dest, name))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: %d bytes on disk differ from the %d served (%v)", name, len(got), len(want), err)
-		}
-	}
+	clienttest.CheckRun(t, rep, dest, data, func(r report.JSONResult) string { return r.CC + ".gif" })
 }
 
 // errorSite is the book's ERROR server without its half-second wait, so
@@ -96,12 +37,12 @@ func errorSite(seed int64) *site.Site {
 }
 
 func TestErrorServerTally(t *testing.T) {
-	for _, strategy := range strategies {
+	for _, strategy := range clienttest.Strategies {
 		t.Run(strategy, func(t *testing.T) {
 			s := errorSite(42)
 			dest := t.TempDir()
-			code, rep, stderr := runJSON(t, context.Background(), family, "-e", "-m", "100",
-				"--strategy", strategy, "-s", serve(t, s), "--dest", dest)
+			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-e", "-m", "100",
+				"--strategy", strategy, "-s", clienttest.Serve(t, s), "--dest", dest)
 			if code != cli.ExitOK {
 				t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 			}
@@ -137,21 +78,13 @@ func countryKnown(cc string) bool {
 }
 
 func TestRealDataSet(t *testing.T) {
-	const zipPath = "../../shared/data/flags.zip"
-	if _, err := os.Stat(zipPath); err != nil {
-		t.Skipf("real data set not present (%v); skipping", err)
-	}
-	data, closer, err := dataset.Open(zipPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
-	for _, strategy := range strategies {
+	data := clienttest.RealData(t)
+	for _, strategy := range clienttest.Strategies {
 		t.Run(strategy, func(t *testing.T) {
 			s := site.New(site.Config{Mode: site.Error, ErrorDelay: -1, Seed: 7, Seeded: true, Data: data})
 			dest := t.TempDir()
-			code, rep, stderr := runJSON(t, context.Background(), family, "-e", "-m", "50",
-				"--strategy", strategy, "-s", serve(t, s), "--dest", dest)
+			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-e", "-m", "50",
+				"--strategy", strategy, "-s", clienttest.Serve(t, s), "--dest", dest)
 			if code != cli.ExitOK {
 				t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 			}
@@ -172,8 +105,8 @@ func TestRetriesBringErrorsBelowOnePercent(t *testing.T) {
 	dest := t.TempDir()
 	// Sequential, so the server's seeded sequence meets the requests in one
 	// order and the outcome is the same on every run.
-	code, rep, stderr := runJSON(t, context.Background(), f, "-e", "--strategy", "sequential",
-		"--retries", "3", "-s", serve(t, s), "--dest", dest)
+	code, rep, stderr := clienttest.RunJSON(t, context.Background(), f.Run, "-e", "--strategy", "sequential",
+		"--retries", "3", "-s", clienttest.Serve(t, s), "--dest", dest)
 	if code != cli.ExitOK {
 		t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 	}
@@ -226,10 +159,10 @@ func TestHostileServers(t *testing.T) {
 	srv := httptest.NewServer(hostile(t))
 	defer srv.Close()
 	for _, kind := range []string{"truncate", "reset", "hang", "garbage"} {
-		for _, strategy := range strategies {
+		for _, strategy := range clienttest.Strategies {
 			t.Run(kind+"/"+strategy, func(t *testing.T) {
 				dest := t.TempDir()
-				code, rep, stderr := runJSON(t, context.Background(), family, "AD", "BR",
+				code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "AD", "BR",
 					"--strategy", strategy, "--timeout", "300ms", "-s", srv.URL+"/"+kind, "--dest", dest)
 				if code != cli.ExitOK {
 					t.Fatalf("exit code %d; want 0\n%s", code, stderr)
@@ -309,7 +242,7 @@ func TestNoAnimationWhenNotATerminal(t *testing.T) {
 // TestInterrupt cancels a run against DELAY once requests are in flight, as
 // the first Ctrl-C does: exit 130, a partial report, no temporary files.
 func TestInterrupt(t *testing.T) {
-	for _, strategy := range strategies {
+	for _, strategy := range clienttest.Strategies {
 		t.Run(strategy, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

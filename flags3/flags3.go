@@ -2,27 +2,13 @@ package main
 
 import (
 	"context"
-	"io"
 
 	"flagsuite/common/cli"
 	"flagsuite/common/engine"
 	"flagsuite/common/fetch"
 	"flagsuite/common/flagdata"
 	"flagsuite/common/report"
-	"flagsuite/common/runner"
 )
-
-var family = runner.Family{
-	Command: cli.Command{
-		Name:    "flags3",
-		Summary: "Download flags and their metadata; save each flag under its country's name.",
-	},
-	NewTask: countryTask,
-}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return family.Run(ctx, args, stdout, stderr)
-}
 
 // fetched is one of the two requests of a code.
 type fetched struct {
