@@ -15,25 +15,17 @@ import (
 	"time"
 
 	"flagsuite/common/cli"
+	"flagsuite/common/clienttest"
 	"flagsuite/common/countries"
 	"flagsuite/common/fetch"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )
 
-var strategyNames = []string{"sequential", "pool", "loop"}
-
-func serve(t testing.TB, s *site.Site) string {
-	t.Helper()
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/flags"
-}
-
 func TestEachStrategyDownloadsTheTwenty(t *testing.T) {
-	base := serve(t, site.New(site.Config{}))
+	base := clienttest.Serve(t, site.New(site.Config{}))
 	want := slices.Sorted(slices.Values(countries.Default))
-	for _, strategy := range strategyNames {
+	for _, strategy := range clienttest.Strategies {
 		t.Run(strategy, func(t *testing.T) {
 			dest := t.TempDir()
 			var stdout, stderr bytes.Buffer
@@ -79,7 +71,7 @@ func TestSemaphoreBound(t *testing.T) {
 	}{{"loop", 1}, {"loop", 3}, {"pool", 4}, {"sequential", 1}} {
 		s := site.New(site.Config{Mode: site.Delay, MinDelay: 20 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
 		var stderr bytes.Buffer
-		code := run(context.Background(), []string{"--strategy", tt.strategy, "-m", strconv.Itoa(tt.m), "-s", serve(t, s),
+		code := run(context.Background(), []string{"--strategy", tt.strategy, "-m", strconv.Itoa(tt.m), "-s", clienttest.Serve(t, s),
 			"--dest", t.TempDir(), "--no-embed"}, &bytes.Buffer{}, &stderr)
 		if code != 0 {
 			t.Fatalf("%s -m %d: exit code %d\n%s", tt.strategy, tt.m, code, stderr.String())
@@ -93,8 +85,8 @@ func TestSemaphoreBound(t *testing.T) {
 }
 
 func TestFirstErrorStops(t *testing.T) {
-	base := serve(t, site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
-	for _, strategy := range strategyNames {
+	base := clienttest.Serve(t, site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
+	for _, strategy := range clienttest.Strategies {
 		var stdout, stderr bytes.Buffer
 		dest := t.TempDir()
 		code := run(context.Background(), []string{"--strategy", strategy, "-s", base, "--dest", dest, "--no-embed"},
@@ -140,9 +132,9 @@ func TestUsage(t *testing.T) {
 // BenchmarkStrategies downloads the 194 codes of the embedded list from an
 // in-process LOCAL server with each strategy at its default concurrency.
 func BenchmarkStrategies(b *testing.B) {
-	base := serve(b, site.New(site.Config{}))
+	base := clienttest.Serve(b, site.New(site.Config{}))
 	codes := countries.All()
-	for _, strategy := range strategyNames {
+	for _, strategy := range clienttest.Strategies {
 		b.Run(strategy, func(b *testing.B) {
 			client := fetch.New(fetch.Config{Concurrency: 30})
 			defer client.CloseIdle()
