@@ -1,0 +1,313 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"flagsuite/chaos/fault"
+	"flagsuite/chaos/wire"
+)
+
+// exchange is the fault.Exchange of one request; it lives in its httpConn
+// and is reset for every request, so a pass allocates nothing for it.
+type exchange struct {
+	c      *httpConn
+	k      uint64
+	fate   fate
+	bucket *fault.Bucket
+	start  time.Time
+
+	seeded      bool // c.pcg holds this exchange's seed
+	skipped     bool
+	forwarded   bool
+	wrote       bool // a response (or its start) went to the client
+	bodyStarted bool // bytes of the request body went to the backend
+	closeConn   bool // close the client connection after this exchange
+	abandoned   bool // the client connection is closed already
+	dropBackend bool // the backend connection cannot be reused
+	status      int
+
+	filters  []fault.BodyFilter
+	wrappers []func(io.Writer) io.Writer
+	notes    []slog.Attr
+	headBuf  []byte
+}
+
+func (x *exchange) begin(k uint64, f fate, b *fault.Bucket) {
+	*x = exchange{
+		c: x.c, k: k, fate: f, bucket: b,
+		filters: x.filters[:0], wrappers: x.wrappers[:0], notes: x.notes[:0], headBuf: x.headBuf[:0],
+	}
+	if b != nil {
+		x.start = time.Now()
+	}
+}
+
+var _ fault.Exchange = (*exchange)(nil)
+
+func (x *exchange) Request() *wire.Request { return &x.c.req }
+func (x *exchange) RemoteAddr() string     { return x.c.remote }
+
+func (x *exchange) Rand() *rand.Rand {
+	if !x.seeded {
+		x.c.pcg.Seed(x.fate.source(x.k))
+		x.seeded = true
+	}
+	return x.c.rnd
+}
+
+func (x *exchange) Skip()                   { x.skipped = true }
+func (x *exchange) Note(attrs ...slog.Attr) { x.notes = append(x.notes, attrs...) }
+
+func (x *exchange) FilterBody(f fault.BodyFilter) { x.filters = append(x.filters, f) }
+
+func (x *exchange) WrapWriter(f func(io.Writer) io.Writer) { x.wrappers = append(x.wrappers, f) }
+
+// tagged reports whether responses carry X-Chaos-Fault.
+func (x *exchange) tagged() bool { return x.c.p.cfg.Tag && x.bucket != nil && !x.skipped }
+
+// writer is the client connection seen through the installed wrappers.
+// net.Conn is hidden behind a plain Write so no io.Copy ever allocates
+// its own buffer.
+func (x *exchange) writer() io.Writer {
+	var w io.Writer = writerOnly{x.c.client}
+	for _, wrap := range x.wrappers {
+		w = wrap(w)
+	}
+	return w
+}
+
+type writerOnly struct{ io.Writer }
+
+// Pass implements fault.Exchange.
+func (x *exchange) Pass(ctx context.Context) error {
+	resp, err := x.Forward(ctx)
+	if err != nil {
+		var be *backendError
+		if errors.As(err, &be) && !x.wrote {
+			return x.badGateway(be)
+		}
+		return err
+	}
+	return x.send(resp)
+}
+
+// Forward implements fault.Exchange. A backend connection found closed
+// (the backend dropped it while idle) is dialled again once, when the
+// request had no body yet sent.
+func (x *exchange) Forward(ctx context.Context) (*wire.Response, error) {
+	c := x.c
+	if x.forwarded {
+		return nil, errors.New("request already forwarded")
+	}
+	x.forwarded = true
+	for attempt := 0; ; attempt++ {
+		reused := c.backend != nil
+		if !reused {
+			b, err := c.p.dial(ctx)
+			if err != nil {
+				return nil, &backendError{err}
+			}
+			if err := c.setBackend(b); err != nil {
+				return nil, &clientError{err}
+			}
+		}
+		err := c.roundTrip()
+		if err == nil {
+			return &c.resp, nil
+		}
+		c.closeBackend()
+		var ce *clientError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		if !reused || attempt > 0 || x.bodyStarted || ctx.Err() != nil || !retryable(err) {
+			return nil, &backendError{err}
+		}
+	}
+}
+
+// send relays the response whose head Forward read, through the filters
+// and writer wrappers. Without filters the head and the body bytes already
+// buffered go out in one write.
+func (x *exchange) send(resp *wire.Response) error {
+	c := x.c
+	body := resp.Body(c.bbr, &c.respBody)
+	w := x.writer()
+	head := resp.Head
+	if x.tagged() {
+		x.headBuf = wire.AddHeader(x.headBuf[:0], head, "X-Chaos-Fault", x.bucket.Name)
+		head = x.headBuf
+	}
+	x.status = resp.Status
+	c.p.stats.status(resp.Status)
+	x.wrote = true
+	if resp.Status == 101 {
+		if _, err := w.Write(head); err != nil {
+			return &clientError{err}
+		}
+		x.abandoned = true
+		return c.tunnel()
+	}
+	var r io.Reader = body
+	for _, f := range x.filters {
+		r = f(resp, r)
+	}
+	out := c.buf[:0]
+	if len(head) <= len(c.buf)/2 {
+		out = append(out, head...)
+		if len(x.filters) == 0 && resp.Mode == wire.Length {
+			n := min(int64(c.bbr.Buffered()), body.Remaining(), int64(len(c.buf)-len(out)))
+			m, _ := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
+			out = out[:len(out)+m]
+		}
+		head = out
+	}
+	if _, err := w.Write(head); err != nil {
+		return &clientError{err}
+	}
+	for {
+		n, rerr := r.Read(c.buf)
+		if n > 0 {
+			if _, err := w.Write(c.buf[:n]); err != nil {
+				return &clientError{err}
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			// The response is half sent: all the client can learn is the
+			// connection closing.
+			return &backendError{rerr}
+		}
+	}
+	if !body.Done() || resp.Close || x.dropBackend {
+		c.closeBackend()
+	}
+	if !body.Done() || resp.Close {
+		// A cut body, or a backend that closes: the client must see the
+		// end of the connection.
+		x.closeConn = true
+	}
+	return nil
+}
+
+// Reply implements fault.Exchange.
+func (x *exchange) Reply(status int, h http.Header, body string) error {
+	c := x.c
+	if x.wrote {
+		return errors.New("response already sent")
+	}
+	x.wrote = true
+	if c.req.Expect100 && c.req.HasBody() && !x.bodyStarted {
+		x.closeConn = true // the client may or may not send the body now
+	}
+	b := x.headBuf[:0]
+	b = fmt.Appendf(b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ", status, http.StatusText(status))
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\n"...)
+	for k, vs := range h {
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	if x.tagged() {
+		b = append(b, "X-Chaos-Fault: "...)
+		b = append(b, x.bucket.Name...)
+		b = append(b, "\r\n"...)
+	}
+	if x.closeConn || c.req.Close {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	if c.req.Method != "HEAD" {
+		b = append(b, body...)
+	}
+	x.headBuf = b
+	x.status = status
+	c.p.stats.status(status)
+	if _, err := x.writer().Write(b); err != nil {
+		return &clientError{err}
+	}
+	return nil
+}
+
+func (x *exchange) badGateway(be *backendError) error {
+	return x.Reply(http.StatusBadGateway, nil, "chaos: backend "+x.c.p.cfg.Backend+": "+be.err.Error()+"\n")
+}
+
+// Hang implements fault.Exchange: it reads and drops whatever the client
+// sends until the client leaves, the proxy closes, or max elapses.
+func (x *exchange) Hang(ctx context.Context, max time.Duration) error {
+	c := x.c
+	x.abandoned = true
+	var deadline time.Time
+	if max > 0 {
+		deadline = time.Now().Add(max)
+	}
+	c.client.SetReadDeadline(deadline)
+	io.Copy(io.Discard, c.cbr)
+	return c.client.Close()
+}
+
+// Close implements fault.Exchange.
+func (x *exchange) Close() error {
+	x.abandoned = true
+	return x.c.client.Close()
+}
+
+// Reset implements fault.Exchange.
+func (x *exchange) Reset() error {
+	x.abandoned = true
+	return resetConn(x.c.client)
+}
+
+// resetConn closes c with an RST where it can (TCP), a plain close elsewhere.
+func resetConn(c net.Conn) error {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	return c.Close()
+}
+
+// finish counts and logs an injected fault once its exchange is over.
+func (x *exchange) finish(err error) {
+	p := x.c.p
+	if x.skipped {
+		return
+	}
+	p.stats.fault(x.bucket.Name)
+	if p.cfg.Logger == nil {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10+len(x.notes))
+	attrs = append(attrs,
+		slog.String("proxy", p.cfg.Name),
+		slog.String("fault", x.bucket.Name),
+		slog.Uint64("request", x.k),
+		slog.String("client", x.c.remote),
+		slog.String("method", x.c.req.Method),
+		slog.String("target", x.c.req.Target),
+	)
+	if x.status > 0 {
+		attrs = append(attrs, slog.Int("status", x.status))
+	}
+	attrs = append(attrs, x.notes...)
+	attrs = append(attrs, slog.Duration("elapsed", time.Since(x.start)))
+	if err != nil && !errors.Is(err, context.Canceled) {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	p.cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, "fault", attrs...)
+}

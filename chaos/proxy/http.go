@@ -1,0 +1,283 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"flagsuite/chaos/wire"
+)
+
+const (
+	readerSize   = 16 << 10               // each side's bufio.Reader
+	relayBufSize = 32 << 10               // the buffer bodies are copied through
+	maxDiscard   = 1 << 20                // request body drained to keep a connection after not forwarding it
+	lingerTime   = 100 * time.Millisecond // after a final response, wait this long for the client's FIN before closing
+)
+
+// Per-connection buffers come from pools, so memory is bounded per live
+// connection (2×readerSize + relayBufSize) and short connections do not
+// churn the heap.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerSize) }}
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, relayBufSize); return &b }}
+)
+
+// clientError marks a failure on the client side of the connection, which
+// ends the connection without a 502.
+type clientError struct{ err error }
+
+func (e *clientError) Error() string { return "client: " + e.err.Error() }
+func (e *clientError) Unwrap() error { return e.err }
+
+// backendError marks a failure to reach or read the backend, which the
+// client gets as a 502 when nothing was sent to it yet.
+type backendError struct{ err error }
+
+func (e *backendError) Error() string { return "backend: " + e.err.Error() }
+func (e *backendError) Unwrap() error { return e.err }
+
+// httpConn is one client connection in HTTP mode and its backend
+// connection, dialled lazily and reused across requests.
+type httpConn struct {
+	p      *Proxy
+	ctx    context.Context
+	client net.Conn
+	cbr    *bufio.Reader
+	remote string
+
+	mu      sync.Mutex // guards backend and closed against the closer run at shutdown
+	backend net.Conn
+	closed  bool
+	bbr     *bufio.Reader
+
+	req      wire.Request
+	reqBody  wire.Body
+	resp     wire.Response
+	respBody wire.Body
+	bufp     *[]byte
+	buf      []byte
+
+	pcg rand.PCG
+	rnd *rand.Rand
+	x   exchange
+}
+
+func (p *Proxy) serveHTTP(client net.Conn) {
+	ctx, cancel := context.WithCancel(p.ctx)
+	c := &httpConn{p: p, ctx: ctx, client: client, remote: client.RemoteAddr().String()}
+	c.cbr = readerPool.Get().(*bufio.Reader)
+	c.cbr.Reset(client)
+	c.bbr = readerPool.Get().(*bufio.Reader)
+	c.bufp = bufPool.Get().(*[]byte)
+	c.buf = *c.bufp
+	c.rnd = rand.New(&c.pcg)
+	c.x.c = c
+	// Closing the connections is what unblocks reads and writes when the
+	// proxy shuts down.
+	stop := context.AfterFunc(ctx, c.closeAll)
+	defer func() {
+		stop()
+		cancel()
+		c.closeAll()
+		c.cbr.Reset(nil)
+		c.bbr.Reset(nil)
+		readerPool.Put(c.cbr)
+		readerPool.Put(c.bbr)
+		bufPool.Put(c.bufp)
+	}()
+	c.loop()
+}
+
+// loop serves requests one after another: read a head, draw its fate,
+// run the fault chain (or pass), and make sure the request body is consumed
+// before the next head.
+func (c *httpConn) loop() {
+	p := c.p
+	idle := p.cfg.IdleTimeout
+	for {
+		if idle > 0 {
+			c.client.SetReadDeadline(time.Now().Add(idle))
+		}
+		if err := c.req.Read(c.cbr, p.cfg.MaxHead); err != nil {
+			var pe *wire.ProtocolError
+			if errors.As(err, &pe) {
+				c.refuse(pe)
+			}
+			return
+		}
+		if idle > 0 {
+			c.client.SetReadDeadline(time.Time{})
+		}
+		c.req.Body(c.cbr, &c.reqBody)
+
+		k := p.seq.Add(1)
+		p.stats.requests.Add(1)
+		var path string
+		if p.cfg.Seeded && p.cfg.SeedBy == ByPath {
+			path = c.req.Path()
+		}
+		f := p.draw(k, path)
+		b := p.plan.Load().Pick(f.u)
+		x := &c.x
+		x.begin(k, f, b)
+		var err error
+		if b == nil {
+			err = x.Pass(c.ctx)
+		} else {
+			err = b.Handler(c.ctx, x)
+			x.finish(err)
+		}
+		switch {
+		case err != nil || x.abandoned:
+			return
+		case x.closeConn || c.req.Close:
+			c.lingerClose()
+			return
+		}
+		if !c.reqBody.Done() {
+			if err := c.reqBody.Discard(maxDiscard); err != nil {
+				c.lingerClose()
+				return
+			}
+		}
+	}
+}
+
+// refuse answers a head that cannot be forwarded and closes.
+func (c *httpConn) refuse(pe *wire.ProtocolError) {
+	c.x.begin(0, fate{}, nil)
+	c.x.closeConn = true
+	if c.x.Reply(pe.Status, nil, pe.Error()+"\n") == nil {
+		c.lingerClose()
+	}
+}
+
+// setBackend records a freshly dialled backend connection, unless the
+// proxy closed meanwhile.
+func (c *httpConn) setBackend(b net.Conn) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		b.Close()
+		return net.ErrClosed
+	}
+	c.backend = b
+	c.bbr.Reset(b)
+	return nil
+}
+
+func (c *httpConn) closeBackend() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.backend != nil {
+		c.backend.Close()
+		c.backend = nil
+	}
+}
+
+func (c *httpConn) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.client.Close()
+	if c.backend != nil {
+		c.backend.Close()
+		c.backend = nil
+	}
+}
+
+// lingerClose closes the client after a final response: a FIN first, then a
+// short wait for the client's own FIN, so that unread request bytes in the
+// kernel do not turn the close into an RST that could destroy the response.
+func (c *httpConn) lingerClose() {
+	type closeWriter interface{ CloseWrite() error }
+	if cw, ok := c.client.(closeWriter); ok {
+		cw.CloseWrite()
+		c.client.SetReadDeadline(time.Now().Add(lingerTime))
+		io.Copy(io.Discard, io.LimitReader(c.client, maxDiscard))
+	}
+	c.client.Close()
+}
+
+// roundTrip sends the request (head and body) to the backend and reads the
+// final response head, relaying interim 1xx responses to the client.
+func (c *httpConn) roundTrip() error {
+	waitContinue := c.req.Expect100 && c.req.HasBody()
+	if _, err := c.backend.Write(c.req.Head); err != nil {
+		return err
+	}
+	if !waitContinue {
+		if err := c.copyRequestBody(); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := c.resp.Read(c.bbr, c.req.Method, c.p.cfg.MaxHead); err != nil {
+			return err
+		}
+		if !c.resp.Interim() {
+			break
+		}
+		if _, err := c.client.Write(c.resp.Head); err != nil {
+			return &clientError{err}
+		}
+		if waitContinue && c.resp.Status == 100 {
+			waitContinue = false
+			if err := c.copyRequestBody(); err != nil {
+				return err
+			}
+		}
+	}
+	if waitContinue {
+		// The backend answered without asking for the body: neither side
+		// can know whether the client will still send it.
+		c.x.closeConn, c.x.dropBackend = true, true
+	}
+	return nil
+}
+
+func (c *httpConn) copyRequestBody() error {
+	for {
+		n, rerr := c.reqBody.Read(c.buf)
+		if n > 0 {
+			c.x.bodyStarted = true
+			if _, err := c.backend.Write(c.buf[:n]); err != nil {
+				return err
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if rerr != nil {
+			return &clientError{rerr}
+		}
+	}
+}
+
+// retryable reports a failure that means a reused backend connection had
+// been closed by the backend while idle: nothing of the response came back.
+func retryable(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// tunnel relays both ways after a 101 Switching Protocols, until either
+// side closes.
+func (c *httpConn) tunnel() error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(c.backend, c.cbr) // bytes the client sent after its request first
+		c.closeAll()
+	}()
+	io.Copy(c.client, c.bbr)
+	c.closeAll()
+	<-done
+	return nil
+}

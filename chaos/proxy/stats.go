@@ -1,0 +1,159 @@
+package proxy
+
+import (
+	"encoding/json"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"flagsuite/chaos/fault"
+)
+
+// Stats counts what a proxy saw and did. In HTTP mode it counts requests
+// and the statuses the clients got; in TCP mode, connections.
+type Stats struct {
+	Protocol    fault.Protocol
+	Requests    int64            // HTTP requests read
+	Connections int64            // TCP connections accepted
+	Faults      map[string]int64 // injected faults by bucket name ("error", "delay+truncate")
+	Statuses    map[int]int64    // HTTP statuses sent to clients, injected ones included
+}
+
+// Add adds o's counts to s, for totals across proxies.
+func (s *Stats) Add(o Stats) {
+	s.Requests += o.Requests
+	s.Connections += o.Connections
+	if s.Faults == nil {
+		s.Faults = map[string]int64{}
+	}
+	for k, v := range o.Faults {
+		s.Faults[k] += v
+	}
+	if len(o.Statuses) > 0 && s.Statuses == nil {
+		s.Statuses = map[int]int64{}
+	}
+	for k, v := range o.Statuses {
+		s.Statuses[k] += v
+	}
+}
+
+// MarshalJSON writes {"requests": N, "faults": {...}, "statuses": {"200": n}}
+// for HTTP, {"connections": N, "faults": {...}} for TCP, and all four keys
+// for a total over both kinds.
+func (s Stats) MarshalJSON() ([]byte, error) {
+	type view struct {
+		Requests    *int64           `json:"requests,omitempty"`
+		Connections *int64           `json:"connections,omitempty"`
+		Faults      map[string]int64 `json:"faults"`
+		Statuses    map[string]int64 `json:"statuses,omitempty"`
+	}
+	v := view{Faults: s.Faults}
+	if v.Faults == nil {
+		v.Faults = map[string]int64{}
+	}
+	if s.Protocol != fault.TCP {
+		v.Requests = &s.Requests
+		v.Statuses = map[string]int64{}
+		for k, n := range s.Statuses {
+			v.Statuses[strconv.Itoa(k)] = n
+		}
+	}
+	if s.Protocol != fault.HTTP {
+		v.Connections = &s.Connections
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (s *Stats) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Requests    *int64           `json:"requests"`
+		Connections *int64           `json:"connections"`
+		Faults      map[string]int64 `json:"faults"`
+		Statuses    map[string]int64 `json:"statuses"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Stats{Faults: v.Faults}
+	switch {
+	case v.Requests != nil && v.Connections == nil:
+		s.Protocol = fault.HTTP
+	case v.Requests == nil && v.Connections != nil:
+		s.Protocol = fault.TCP
+	}
+	if v.Requests != nil {
+		s.Requests = *v.Requests
+	}
+	if v.Connections != nil {
+		s.Connections = *v.Connections
+	}
+	for k, n := range v.Statuses {
+		code, err := strconv.Atoi(k)
+		if err != nil {
+			return err
+		}
+		if s.Statuses == nil {
+			s.Statuses = map[int]int64{}
+		}
+		s.Statuses[code] = n
+	}
+	return nil
+}
+
+// counters are the live, lock-free form of Stats: traffic only ever does
+// atomic adds, so reading stats never slows it down.
+type counters struct {
+	requests    atomic.Int64
+	connections atomic.Int64
+	statuses    [600]atomic.Int64
+	faults      sync.Map // bucket name → *atomic.Int64
+}
+
+func (c *counters) status(code int) {
+	if code >= 0 && code < len(c.statuses) {
+		c.statuses[code].Add(1)
+	}
+}
+
+func (c *counters) fault(name string) {
+	v, ok := c.faults.Load(name)
+	if !ok {
+		v, _ = c.faults.LoadOrStore(name, new(atomic.Int64))
+	}
+	v.(*atomic.Int64).Add(1)
+}
+
+func (c *counters) snapshot(p fault.Protocol) Stats {
+	s := Stats{
+		Protocol:    p,
+		Requests:    c.requests.Load(),
+		Connections: c.connections.Load(),
+		Faults:      map[string]int64{},
+		Statuses:    map[int]int64{},
+	}
+	c.faults.Range(func(k, v any) bool {
+		if n := v.(*atomic.Int64).Load(); n > 0 {
+			s.Faults[k.(string)] = n
+		}
+		return true
+	})
+	for code := range c.statuses {
+		if n := c.statuses[code].Load(); n > 0 {
+			s.Statuses[code] = n
+		}
+	}
+	return s
+}
+
+func (c *counters) reset() {
+	c.requests.Store(0)
+	c.connections.Store(0)
+	for i := range c.statuses {
+		c.statuses[i].Store(0)
+	}
+	c.faults.Range(func(_, v any) bool {
+		v.(*atomic.Int64).Store(0)
+		return true
+	})
+}
