@@ -10,6 +10,7 @@ import (
 	"flagsuite/common/flagdata"
 	"flagsuite/common/report"
 	"flagsuite/common/runner"
+	"flagsuite/flags2/bench"
 )
 
 var family = runner.Family{
@@ -21,6 +22,11 @@ var family = runner.Family{
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// "bench" can never be a country code, so the book's command line is
+	// untouched: flags2 bench [options] is the experiment runner.
+	if len(args) > 0 && args[0] == "bench" {
+		return bench.Run(ctx, args[1:], stdout, stderr)
+	}
 	return family.Run(ctx, args, stdout, stderr)
 }
 

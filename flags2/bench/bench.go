@@ -1,0 +1,167 @@
+// Package bench is the experiment runner behind "flags2 bench": it measures
+// the client's strategies over a ladder of concurrency against in-process
+// LOCAL, DELAY and ERROR servers, and reports the book's timing comparisons
+// as a table, JSON or CSV, and an SVG plot.
+//
+// Each measured run is a child process: this program (or --client) run as
+// flags2 with --json, so that the time is the client's own elapsed_s (from
+// its first request to its last file saved, without process start-up) and
+// the memory is that run's own peak RSS, from the child's rusage. The
+// servers stay in this process, on free loopback ports; each run gets a
+// fresh site, so its stats (peak in-flight, requests, injected errors)
+// are its own and ERROR replays the same seeded sequence of failures.
+//
+//	plan: strategies × servers × code sets × ladder ──► cells (skips, reps)
+//	        │ for rep 1..R, every cell that still needs one
+//	        ▼
+//	  fresh site ◄── child process: flags2 --json … ──► run{elapsed, rss, …}
+//	        │
+//	        ▼
+//	  rows (median, spread, req/s, peak, errors, efficiency) ──► table | JSON | CSV, SVG
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"flagsuite/common/cli"
+)
+
+// Config says what to measure. The zero value measures the default matrix
+// with the defaults of the options.
+type Config struct {
+	Strategies []string      // "sequential", "pool", "loop"; all three when empty
+	Servers    []string      // "LOCAL", "DELAY", "ERROR"; all three when empty
+	Codes      []string      // "-a", "-e"; both when empty
+	Ladder     []int         // concurrency rungs: 1, 10, 100, 1000 when empty
+	Reps       int           // runs of each cell: DefaultReps when 0
+	Delay      time.Duration // DELAY's fixed wait before every GET: DefaultDelay when 0
+	ErrorDelay time.Duration // ERROR's wait before every GET: none when 0
+	ErrorRate  float64       // ERROR's share of failed GETs: 0.25 when 0, none when negative
+	Seed       int64         // ERROR's seed
+	Limit      int           // when > 0, each code set is cut to its first Limit codes
+	// MaxCell bounds the time of one cell by its ideal time ⌈N/m⌉·wait:
+	// longer cells are skipped, and a cell runs only as many times as fit
+	// in MaxCell (at least once, at most Reps). DefaultMaxCell when 0.
+	MaxCell time.Duration
+	// External command lines timed on the same servers, after the client;
+	// see expand for their placeholders.
+	External []string
+	// Client is the flags2-compatible program to measure; this program
+	// (os.Executable) when empty, which is flags2 itself under "flags2 bench".
+	Client string
+	// Dest is where each run gets a fresh download folder, removed after
+	// the run; the system's temporary folder when empty.
+	Dest string
+	// Progress receives progress lines; nil shows none.
+	Progress io.Writer
+}
+
+func (c Config) withDefaults() Config {
+	if len(c.Strategies) == 0 {
+		c.Strategies = DefaultStrategies
+	}
+	if len(c.Servers) == 0 {
+		c.Servers = DefaultServers
+	}
+	if len(c.Codes) == 0 {
+		c.Codes = DefaultCodes
+	}
+	if len(c.Ladder) == 0 {
+		c.Ladder = DefaultLadder
+	}
+	if c.Reps <= 0 {
+		c.Reps = DefaultReps
+	}
+	if c.Delay <= 0 {
+		c.Delay = DefaultDelay
+	}
+	if c.MaxCell <= 0 {
+		c.MaxCell = DefaultMaxCell
+	}
+	return c
+}
+
+// Run is the sub-command "flags2 bench": args are those after "bench". It
+// returns the exit status (see cli.Exit…).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == launchArg {
+		return launch(ctx, args[1:], stdout, stderr)
+	}
+	o, err := parse(args, stdout)
+	var uerr *usageError
+	switch {
+	case errors.Is(err, errHelp):
+		return cli.ExitOK
+	case errors.As(err, &uerr):
+		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.msg, Usage)
+		return cli.ExitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
+		return cli.ExitFatal
+	}
+	if !o.quiet {
+		o.cfg.Progress = stderr
+	}
+
+	res, err := Measure(ctx, o.cfg)
+	if err != nil && !res.Interrupted {
+		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
+		return cli.ExitFatal
+	}
+	switch o.format {
+	case formatJSON:
+		err = WriteJSON(stdout, res.Rows)
+	case formatCSV:
+		err = WriteCSV(stdout, res.Rows)
+	default:
+		err = WriteTable(stdout, res)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "flags2 bench: writing the results: %v\n", err)
+		return cli.ExitFatal
+	}
+	if o.svg != "" && len(res.Rows) > 0 {
+		if err := writeSVGFile(o.svg, res); err != nil {
+			fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
+			return cli.ExitFatal
+		}
+		if !o.quiet {
+			fmt.Fprintf(stderr, "flags2 bench: plot written to %s\n", o.svg)
+		}
+	}
+	if res.Interrupted {
+		fmt.Fprintf(stderr, "flags2 bench: interrupted; the results above are partial\n")
+		return cli.ExitInterrupted
+	}
+	return cli.ExitOK
+}
+
+// writeSVGFile writes the plot to a temporary file renamed into place, so
+// that a browser open on the old plot never reads half a new one.
+func writeSVGFile(name string, res Result) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".bench-*.svg")
+	if err != nil {
+		return fmt.Errorf("writing the plot: %w", err)
+	}
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
+	if err := WriteSVG(f, res); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the plot: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the plot: %w", err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing the plot: %w", err)
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return fmt.Errorf("writing the plot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"flagsuite/common/report"
+)
+
+// run is one measured run of a cell.
+type run struct {
+	elapsed  time.Duration // the client's own elapsed_s; the process's wall time when there is no report
+	wall     time.Duration // from starting the process to its exit
+	requests int64         // requests the server received
+	peak     int64         // the most requests in flight at the server at once
+	errors   int           // errors the client reported; for a command without a report, failures the server injected
+	injected int64         // failures the server injected
+	rssKB    int64         // the child's peak resident memory
+	exit     int           // the child's exit status
+	report   bool          // elapsed and errors come from a flags2-style JSON report
+}
+
+// childLimit bounds one run: far above any sane run of a cell, so that
+// only a hung child meets it.
+func childLimit(c *cell) time.Duration { return time.Minute + 3*c.ideal }
+
+// clientArgs is the flags2 command line of a cell's run.
+func clientArgs(c *cell, base, dest string, limit int) []string {
+	args := []string{"--strategy", c.label, "-m", strconv.Itoa(max(c.m, 1)), c.codes}
+	if limit > 0 {
+		args = append(args, "-l", strconv.Itoa(limit))
+	}
+	return append(args, "-s", base, "--json", "--no-embed", "--dest", dest)
+}
+
+// expand fills an external command's placeholders: {base_url}, {server}
+// (the label), {codes} (-a or -e, then -l N when --limit is set), {m} and
+// {dest} (a fresh folder for the run).
+func expand(command string, c *cell, base, dest string, limit int) string {
+	codes := c.codes
+	if limit > 0 {
+		codes += " -l " + strconv.Itoa(limit)
+	}
+	return strings.NewReplacer(
+		"{base_url}", base, "{server}", c.server, "{codes}", codes,
+		"{m}", strconv.Itoa(c.m), "{dest}", dest,
+	).Replace(command)
+}
+
+// programs are the executables of a measurement.
+type programs struct {
+	self   string // this program, started as the launcher of each run
+	client string // the flags2-compatible client measured
+}
+
+// runOnce runs the cell once against srv: the launcher starts the client
+// (or the external command, through /bin/sh) and reports its rusage.
+func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *server) (run, error) {
+	dest, err := os.MkdirTemp(cfg.Dest, "flags2-bench-*")
+	if err != nil {
+		return run{}, fmt.Errorf("making a download folder: %w", err)
+	}
+	defer os.RemoveAll(dest)
+
+	argv := []string{"bench", launchArg}
+	if c.command == "" {
+		argv = append(append(argv, progs.client), clientArgs(c, srv.base, dest, cfg.Limit)...)
+	} else {
+		argv = append(argv, "/bin/sh", "-c", expand(c.command, c, srv.base, dest, cfg.Limit))
+	}
+	runCtx, cancel := context.WithTimeout(ctx, childLimit(c))
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, progs.self, argv...)
+	cmd.Dir = dest
+	// Ctrl-C and the time limit interrupt the run as a user would, so it
+	// stops cleanly; one that does not is killed a little later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &tail{max: 4 << 10, buf: &stderr}
+	reports, w, err := os.Pipe()
+	if err != nil {
+		return run{}, err
+	}
+	defer reports.Close()
+	cmd.ExtraFiles = []*os.File{w} // fd 3 of the launcher
+
+	st := srv.fresh()
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return run{}, fmt.Errorf("%s: %w", describe(c), err)
+	}
+	err = cmd.Wait()
+	stats := st.Stats()
+	if ctx.Err() != nil { // interrupted: this run does not count
+		return run{}, ctx.Err()
+	}
+	if runCtx.Err() != nil {
+		return run{}, fmt.Errorf("%s: still running after %s", describe(c), childLimit(c))
+	}
+	var lr launchReport
+	if jerr := json.NewDecoder(reports).Decode(&lr); jerr != nil {
+		return run{}, fmt.Errorf("%s: the launcher did not report (%v): %s", describe(c), err, strings.TrimSpace(stderr.String()))
+	}
+	wall := time.Duration(lr.WallNS)
+	r := run{
+		elapsed: wall, wall: wall, requests: stats.Requests, peak: stats.MaxInFlight,
+		injected: stats.InjectedErrors, errors: int(stats.InjectedErrors), rssKB: lr.MaxRSSKB, exit: lr.Exit,
+	}
+
+	var rep report.JSON
+	if json.Unmarshal(stdout.Bytes(), &rep) == nil && rep.Requested > 0 {
+		r.elapsed = time.Duration(rep.ElapsedS * float64(time.Second))
+		r.errors, r.report = rep.Errors, true
+	}
+	if c.command != "" {
+		return r, nil // an external command's failures are its own: noted, not fatal
+	}
+	switch {
+	case r.exit != 0:
+		return r, fmt.Errorf("%s: exit status %d: %s", describe(c), r.exit, strings.TrimSpace(stderr.String()))
+	case !r.report:
+		return r, fmt.Errorf("%s: no JSON report on stdout: %.200q", describe(c), stdout.String())
+	case rep.Interrupted || rep.OK+rep.NotFound+rep.Errors != rep.Requested || rep.Requested != c.n:
+		return r, fmt.Errorf("%s: the report counts %d ok, %d not found, %d errors of %d requested; want %d codes, all counted",
+			describe(c), rep.OK, rep.NotFound, rep.Errors, rep.Requested, c.n)
+	}
+	return r, nil
+}
+
+func describe(c *cell) string {
+	return fmt.Sprintf("%s %s %s m=%s", c.label, c.server, c.codes, rung(c.m))
+}
+
+// tail keeps the last max bytes written to it: enough of a failing
+// child's stderr to say why, however much it printed.
+type tail struct {
+	max int
+	buf *bytes.Buffer
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	if extra := t.buf.Len() - t.max; extra > 0 {
+		t.buf.Next(extra)
+	}
+	return len(p), nil
+}

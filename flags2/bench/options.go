@@ -1,0 +1,244 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"flagsuite/common/cli"
+)
+
+// Defaults of the options, chosen so that a bare "flags2 bench" finishes
+// in about a minute on two cores (see the README).
+const (
+	DefaultReps    = 3
+	DefaultDelay   = 150 * time.Millisecond
+	DefaultMaxCell = 12 * time.Second
+	DefaultSVG     = "bench.svg"
+)
+
+// Default lists of the matrix.
+var (
+	DefaultStrategies = []string{"sequential", "pool", "loop"}
+	DefaultServers    = []string{"LOCAL", "DELAY", "ERROR"}
+	DefaultCodes      = []string{"-a", "-e"}
+	DefaultLadder     = []int{1, 10, 100, 1000}
+)
+
+// Usage is the usage line of the sub-command.
+const Usage = "usage: flags2 bench [-h] [--strategies LIST] [--servers LIST] [--codes LIST] [--ladder LIST]\n" +
+	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']"
+
+// usageError is a bad command line, shown after "*** Usage error: ".
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// errHelp is returned by parse after it printed the help.
+var errHelp = errors.New("help requested")
+
+// Output formats of the results on stdout.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+	formatCSV   = "csv"
+)
+
+// options is a parsed command line: the measurement's Config and what to do
+// with its results.
+type options struct {
+	cfg    Config
+	format string // formatTable, formatJSON or formatCSV
+	svg    string // file for the plot; "" for none
+	quiet  bool
+}
+
+// parse reads the sub-command's arguments (after "bench").
+func parse(args []string, stdout io.Writer) (options, error) {
+	fs := pflag.NewFlagSet("flags2 bench", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.SortFlags = false
+
+	var (
+		o                                  options
+		strategies, serverList, codes, lad []string
+		jsonOut, csvOut                    bool
+		limit                              int
+		seed                               int64
+	)
+	c := &o.cfg
+	fs.StringSliceVar(&strategies, "strategies", DefaultStrategies, "strategies to measure, a comma `LIST`")
+	fs.StringSliceVar(&serverList, "servers", DefaultServers, "in-process servers to measure against, a comma `LIST` of LOCAL, DELAY, ERROR")
+	fs.StringSliceVar(&codes, "codes", DefaultCodes, "code sets, a comma `LIST` of -a (194 codes) and -e (676)")
+	fs.StringSliceVar(&lad, "ladder", intStrings(DefaultLadder), "concurrency rungs -m, a comma `LIST` of 1 to 1000")
+	fs.IntVar(&c.Reps, "reps", DefaultReps, "`N` runs of each cell; the table shows the median")
+	fs.DurationVar(&c.Delay, "delay", DefaultDelay, "DELAY's fixed wait `D` before every GET")
+	fs.DurationVar(&c.ErrorDelay, "error-delay", 0, "ERROR's wait `D` before every GET (the book's is 0.5s)")
+	fs.Float64Var(&c.ErrorRate, "error-rate", 0.25, "ERROR's share `R` of GETs answered 418")
+	fs.Int64Var(&seed, "seed", 1, "ERROR's random `SEED`: every run replays the same sequence of failures")
+	fs.DurationVar(&c.MaxCell, "max-cell", DefaultMaxCell, "skip cells whose ideal time ⌈N/m⌉·wait exceeds `D`, and repeat a cell only as often as fits in D")
+	fs.IntVarP(&limit, "limit", "l", 0, "cut each code set to its first `N` codes")
+	fs.BoolVar(&jsonOut, "json", false, "print the rows as one JSON array instead of the table")
+	fs.BoolVar(&csvOut, "csv", false, "print the rows as CSV instead of the table")
+	fs.StringVar(&o.svg, "svg", DefaultSVG, "write the plot to `FILE` (\"\" for none)")
+	fs.StringArrayVar(&c.External, "external", nil, "also time `CMD` on the same servers, with {base_url} {server} {codes} {m} replaced; repeatable")
+	fs.StringVar(&c.Client, "client", "", "the flags2-compatible `BINARY` to measure (default: this program); e.g. a build of flags3")
+	fs.StringVar(&c.Dest, "dest", "", "folder `DIR` in which each run gets a fresh download folder (default: the system's temporary folder)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		// cli.Options omits empty defaults of plain values, not these.
+		opts := strings.NewReplacer(" (default [])", "", " (default 0s)", "").Replace(cli.Options(fs))
+		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", Usage, summary, opts)
+		return options{}, errHelp
+	}
+	if err != nil {
+		return options{}, &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return options{}, usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
+	}
+
+	if c.Strategies, err = pickStrategies(strategies); err != nil {
+		return options{}, err
+	}
+	if c.Servers, err = pickServers(serverList); err != nil {
+		return options{}, err
+	}
+	if c.Codes, err = pickCodes(codes); err != nil {
+		return options{}, err
+	}
+	if c.Ladder, err = pickLadder(lad); err != nil {
+		return options{}, err
+	}
+	switch {
+	case c.Reps < 1:
+		return options{}, usagef("--reps N must be >= 1; got %d", c.Reps)
+	case c.Delay <= 0:
+		return options{}, usagef("--delay D must be > 0; got %s", c.Delay)
+	case c.ErrorDelay < 0:
+		return options{}, usagef("--error-delay D must be >= 0; got %s", c.ErrorDelay)
+	case c.ErrorRate < 0 || c.ErrorRate > 1:
+		return options{}, usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
+	case c.MaxCell <= 0:
+		return options{}, usagef("--max-cell D must be > 0; got %s", c.MaxCell)
+	case limit < 0:
+		return options{}, usagef("--limit N must be >= 1; got %d", limit)
+	case jsonOut && csvOut:
+		return options{}, usagef("--json and --csv cannot be used together")
+	}
+	if c.ErrorRate == 0 {
+		c.ErrorRate = -1 // site.Config: negative means none, zero the book's 25 %
+	}
+	c.Seed, c.Limit = seed, limit
+	for _, ext := range c.External {
+		if !strings.Contains(ext, "{base_url}") {
+			return options{}, usagef("--external CMD must contain {base_url}; got %q", ext)
+		}
+	}
+	o.format = formatTable
+	if jsonOut {
+		o.format = formatJSON
+	} else if csvOut {
+		o.format = formatCSV
+	}
+	return o, nil
+}
+
+const summary = `Measures the strategies of flags2 against in-process LOCAL, DELAY and ERROR
+servers over a ladder of concurrency: each measured run is a child process of
+this program, timed by its own --json report. Prints a table (or JSON, CSV)
+and writes an SVG plot of time against concurrency.`
+
+func pickStrategies(list []string) ([]string, error) {
+	var out []string
+	for _, s := range list {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if !slices.Contains(cli.Strategies, s) {
+			return nil, usagef("--strategies must list %s; got %q", strings.Join(cli.Strategies, ", "), s)
+		}
+		out = appendNew(out, s)
+	}
+	if len(out) == 0 {
+		return nil, usagef("--strategies must not be empty")
+	}
+	return out, nil
+}
+
+func pickServers(list []string) ([]string, error) {
+	var out []string
+	for _, s := range list {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		if !slices.Contains(DefaultServers, s) {
+			return nil, usagef("--servers must list %s; got %q", strings.Join(DefaultServers, ", "), s)
+		}
+		out = appendNew(out, s)
+	}
+	if len(out) == 0 {
+		return nil, usagef("--servers must not be empty")
+	}
+	return out, nil
+}
+
+// pickCodes accepts -a and -e as the client spells them, and a, e, all,
+// every for ease of typing.
+func pickCodes(list []string) ([]string, error) {
+	var out []string
+	for _, s := range list {
+		switch strings.ToLower(strings.TrimLeft(strings.TrimSpace(s), "-")) {
+		case "a", "all":
+			out = appendNew(out, "-a")
+		case "e", "every":
+			out = appendNew(out, "-e")
+		default:
+			return nil, usagef("--codes must list -a, -e; got %q", s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("--codes must not be empty")
+	}
+	return out, nil
+}
+
+func pickLadder(list []string) ([]int, error) {
+	var out []int
+	for _, s := range list {
+		m, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || m < 1 || m > cli.MaxConcurrency {
+			return nil, usagef("--ladder must list whole numbers from 1 to %d; got %q", cli.MaxConcurrency, s)
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("--ladder must not be empty")
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func intStrings(ns []int) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
+	}
+	return out
+}
