@@ -27,6 +27,7 @@ type exchange struct {
 
 	seeded      bool // c.pcg holds this exchange's seed
 	skipped     bool
+	counted     bool // the fault is in the stats
 	forwarded   bool
 	wrote       bool // a response (or its start) went to the client
 	bodyStarted bool // bytes of the request body went to the backend
@@ -149,6 +150,7 @@ func (x *exchange) send(resp *wire.Response) error {
 	}
 	x.status = resp.Status
 	c.p.stats.status(resp.Status)
+	x.count()
 	x.wrote = true
 	if resp.Status == 101 {
 		if _, err := w.Write(head); err != nil {
@@ -161,15 +163,8 @@ func (x *exchange) send(resp *wire.Response) error {
 	for _, f := range x.filters {
 		r = f(resp, r)
 	}
-	out := c.buf[:0]
-	if len(head) <= len(c.buf)/2 {
-		out = append(out, head...)
-		if len(x.filters) == 0 && resp.Mode == wire.Length {
-			n := min(int64(c.bbr.Buffered()), body.Remaining(), int64(len(c.buf)-len(out)))
-			m, _ := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
-			out = out[:len(out)+m]
-		}
-		head = out
+	if len(x.filters) == 0 && len(x.wrappers) == 0 && resp.Mode == wire.Length {
+		return x.sendLength(head, body)
 	}
 	if _, err := w.Write(head); err != nil {
 		return &clientError{err}
@@ -190,14 +185,72 @@ func (x *exchange) send(resp *wire.Response) error {
 			return &backendError{rerr}
 		}
 	}
+	x.afterSend(resp, body)
+	return nil
+}
+
+func (x *exchange) afterSend(resp *wire.Response, body *wire.Body) {
 	if !body.Done() || resp.Close || x.dropBackend {
-		c.closeBackend()
+		x.c.closeBackend()
 	}
 	if !body.Done() || resp.Close {
 		// A cut body, or a backend that closes: the client must see the
 		// end of the connection.
 		x.closeConn = true
 	}
+}
+
+// sendLength relays an unfiltered response of known length, the common
+// case, with as few copies and system calls as the io.Copy relay it must
+// keep up with: the head and the body bytes already read go out in one
+// write, and the rest is spliced from socket to socket where the OS can.
+func (x *exchange) sendLength(head []byte, body *wire.Body) error {
+	c := x.c
+	resp := &c.resp
+	if len(head) > len(c.buf)/2 {
+		if _, err := c.client.Write(head); err != nil {
+			return &clientError{err}
+		}
+		head = nil
+	}
+	out := append(c.buf[:0], head...)
+	n := min(int64(c.bbr.Buffered()), body.Remaining(), int64(len(c.buf)-len(out)))
+	m, err := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
+	out = out[:len(out)+m]
+	if len(out) > 0 {
+		if _, werr := c.client.Write(out); werr != nil {
+			return &clientError{werr}
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return &backendError{err}
+	}
+	if rest := body.Remaining(); rest > 0 && c.bbr.Buffered() == 0 {
+		ctcp, ok1 := c.client.(*net.TCPConn)
+		btcp, ok2 := c.backend.(*net.TCPConn)
+		if ok1 && ok2 {
+			n, err := ctcp.ReadFrom(&io.LimitedReader{R: btcp, N: rest})
+			body.Advance(n)
+			if err != nil {
+				return &clientError{err}
+			}
+			if n < rest {
+				return &backendError{io.ErrUnexpectedEOF}
+			}
+		}
+	}
+	for !body.Done() {
+		n, rerr := body.Read(c.buf)
+		if n > 0 {
+			if _, err := c.client.Write(c.buf[:n]); err != nil {
+				return &clientError{err}
+			}
+		}
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return &backendError{rerr}
+		}
+	}
+	x.afterSend(resp, body)
 	return nil
 }
 
@@ -238,6 +291,7 @@ func (x *exchange) Reply(status int, h http.Header, body string) error {
 	x.headBuf = b
 	x.status = status
 	c.p.stats.status(status)
+	x.count()
 	if _, err := x.writer().Write(b); err != nil {
 		return &clientError{err}
 	}
@@ -253,6 +307,7 @@ func (x *exchange) badGateway(be *backendError) error {
 func (x *exchange) Hang(ctx context.Context, max time.Duration) error {
 	c := x.c
 	x.abandoned = true
+	x.count()
 	var deadline time.Time
 	if max > 0 {
 		deadline = time.Now().Add(max)
@@ -265,12 +320,14 @@ func (x *exchange) Hang(ctx context.Context, max time.Duration) error {
 // Close implements fault.Exchange.
 func (x *exchange) Close() error {
 	x.abandoned = true
+	x.count()
 	return x.c.client.Close()
 }
 
 // Reset implements fault.Exchange.
 func (x *exchange) Reset() error {
 	x.abandoned = true
+	x.count()
 	return resetConn(x.c.client)
 }
 
@@ -282,13 +339,23 @@ func resetConn(c net.Conn) error {
 	return c.Close()
 }
 
-// finish counts and logs an injected fault once its exchange is over.
+// count puts the fault in the stats once, before the client can see its
+// effect, so a client that counts what it saw agrees with /stats at once.
+func (x *exchange) count() {
+	if x.bucket != nil && !x.skipped && !x.counted {
+		x.counted = true
+		x.c.p.stats.fault(x.bucket.Name)
+	}
+}
+
+// finish counts (if nothing did yet) and logs an injected fault once its
+// exchange is over.
 func (x *exchange) finish(err error) {
 	p := x.c.p
 	if x.skipped {
 		return
 	}
-	p.stats.fault(x.bucket.Name)
+	x.count()
 	if p.cfg.Logger == nil {
 		return
 	}

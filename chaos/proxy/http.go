@@ -15,18 +15,20 @@ import (
 )
 
 const (
-	readerSize   = 16 << 10               // each side's bufio.Reader
-	relayBufSize = 32 << 10               // the buffer bodies are copied through
-	maxDiscard   = 1 << 20                // request body drained to keep a connection after not forwarding it
-	lingerTime   = 100 * time.Millisecond // after a final response, wait this long for the client's FIN before closing
+	clientReaderSize  = 4 << 10                // request heads; bodies bypass it
+	backendReaderSize = 16 << 10               // response heads and the start of bodies: a 12 KB flag arrives in one read
+	relayBufSize      = 32 << 10               // the buffer bodies are copied through
+	maxDiscard        = 1 << 20                // request body drained to keep a connection after not forwarding it
+	lingerTime        = 100 * time.Millisecond // after a final response, wait this long for the client's FIN before closing
 )
 
 // Per-connection buffers come from pools, so memory is bounded per live
-// connection (2×readerSize + relayBufSize) and short connections do not
+// connection (the two readers and relayBufSize) and short connections do not
 // churn the heap.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerSize) }}
-	bufPool    = sync.Pool{New: func() any { b := make([]byte, relayBufSize); return &b }}
+	clientReaders  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, clientReaderSize) }}
+	backendReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, backendReaderSize) }}
+	bufPool        = sync.Pool{New: func() any { b := make([]byte, relayBufSize); return &b }}
 )
 
 // clientError marks a failure on the client side of the connection, which
@@ -72,9 +74,9 @@ type httpConn struct {
 func (p *Proxy) serveHTTP(client net.Conn) {
 	ctx, cancel := context.WithCancel(p.ctx)
 	c := &httpConn{p: p, ctx: ctx, client: client, remote: client.RemoteAddr().String()}
-	c.cbr = readerPool.Get().(*bufio.Reader)
+	c.cbr = clientReaders.Get().(*bufio.Reader)
 	c.cbr.Reset(client)
-	c.bbr = readerPool.Get().(*bufio.Reader)
+	c.bbr = backendReaders.Get().(*bufio.Reader)
 	c.bufp = bufPool.Get().(*[]byte)
 	c.buf = *c.bufp
 	c.rnd = rand.New(&c.pcg)
@@ -88,8 +90,8 @@ func (p *Proxy) serveHTTP(client net.Conn) {
 		c.closeAll()
 		c.cbr.Reset(nil)
 		c.bbr.Reset(nil)
-		readerPool.Put(c.cbr)
-		readerPool.Put(c.bbr)
+		clientReaders.Put(c.cbr)
+		backendReaders.Put(c.bbr)
 		bufPool.Put(c.bufp)
 	}()
 	c.loop()

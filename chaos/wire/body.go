@@ -79,6 +79,19 @@ func (b *Body) Remaining() int64 {
 	return -1
 }
 
+// Advance records that n bytes of a Length body were read past b, straight
+// from the connection under its bufio.Reader (which must hold none of
+// them), as a proxy does when it splices a body.
+func (b *Body) Advance(n int64) {
+	if b.mode != Length || b.err != nil {
+		return
+	}
+	b.n -= min(n, b.n)
+	if b.n == 0 {
+		b.err = io.EOF
+	}
+}
+
 // Done reports whether the whole body has been read.
 func (b *Body) Done() bool { return errors.Is(b.err, io.EOF) }
 
