@@ -17,7 +17,7 @@ const (
 	marginT        = 78       // the title and the panel titles
 	marginB        = 70       // the x tick labels, axis title and caption
 	panelGap       = 56
-	legendW        = 190
+	legendW        = 230
 )
 
 var serverColors = map[string]string{"LOCAL": "#1f77b4", "DELAY": "#e07b00", "ERROR": "#c62828"}
