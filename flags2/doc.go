@@ -10,6 +10,12 @@
 // found (404) or error, and the final report counts every one once. With
 // --json the report is one JSON object on stdout.
 //
+// flags2 bench [options] is the experiment runner of package
+// flagsuite/flags2/bench: every strategy over a ladder of concurrency against
+// the embedded LOCAL, DELAY and ERROR servers, as a table and an SVG plot.
+// "bench" can never be a country code, so the book's command lines are
+// untouched.
+//
 // Exit status: 0 when the run finished (errors are results, as in the
 // book); 1 for a fatal problem (an unwritable --dest) or, with --fail, when
 // any code ended in error; 2 for a usage error; 130 when interrupted.

@@ -15,8 +15,9 @@ import (
 
 var family = runner.Family{
 	Command: cli.Command{
-		Name:    "flags2",
-		Summary: "Download flags of countries, with a progress bar and an exact tally of errors.",
+		Name: "flags2",
+		Summary: "Download flags of countries, with a progress bar and an exact tally of errors.\n" +
+			"flags2 bench [options] times the strategies against each other (flags2 bench -h).",
 	},
 	NewTask: imageTask,
 }
