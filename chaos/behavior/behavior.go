@@ -39,14 +39,14 @@ func Parse(list string) ([]Item, error) {
 			return nil, err
 		}
 		if seen[it.Name] {
-			return nil, fmt.Errorf("behavior %q listed twice", it.Name)
+			return nil, fmt.Errorf("%q listed twice", it.Name)
 		}
 		seen[it.Name] = true
 		total += it.Percent
 		items = append(items, it)
 	}
 	if total > 100+1e-9 {
-		return nil, fmt.Errorf("behavior percentages add up to %g, over 100", total)
+		return nil, fmt.Errorf("percentages add up to %g, over 100", total)
 	}
 	return items, nil
 }
@@ -54,18 +54,18 @@ func Parse(list string) ([]Item, error) {
 func parseItem(s string) (Item, error) {
 	pct, name, ok := strings.Cut(s, ":")
 	if !ok || s == "" {
-		return Item{}, fmt.Errorf("behavior item %q is not PERCENT:NAME", s)
+		return Item{}, fmt.Errorf("item %q is not PERCENT:NAME", s)
 	}
 	p, err := parsePercent(strings.TrimSpace(pct))
 	if err != nil {
-		return Item{}, fmt.Errorf("behavior item %q: %w", s, err)
+		return Item{}, fmt.Errorf("item %q: %w", s, err)
 	}
 	names := strings.Split(strings.TrimSpace(name), "+")
 	for i, n := range names {
 		k, ok := fault.Lookup(n)
 		if !ok {
 			if strings.TrimSpace(n) == "" {
-				return Item{}, fmt.Errorf("behavior item %q has no name", s)
+				return Item{}, fmt.Errorf("item %q has no name", s)
 			}
 			return Item{}, fmt.Errorf("unknown behavior %q (http: %s; tcp: %s)", strings.TrimSpace(n), fault.Names(fault.HTTP), fault.Names(fault.TCP))
 		}

@@ -129,6 +129,10 @@ type Stream struct {
 	Dir  Direction
 	Rand *rand.Rand // this direction's own source
 	Link Link
+	// PeerDone is closed once the peer this stream writes to has stopped
+	// sending (it closed or failed): a stage that holds data back forever
+	// should then give up, or the connection would never end.
+	PeerDone <-chan struct{}
 }
 
 // ErrCloseLink, returned by a TCP fault's Run, ends its stream and closes

@@ -161,9 +161,17 @@ func TestTimeoutForever(t *testing.T) {
 		in := make(chan Chunk)
 		close(in)
 		link := &fakeLink{}
-		err := (&Timeout{}).Run(ctx, Stream{In: in, Out: make(chan Chunk), Link: link})
+		peer := make(chan struct{})
+		err := (&Timeout{}).Run(ctx, Stream{In: in, Out: make(chan Chunk), Link: link, PeerDone: peer})
 		if !errors.Is(err, context.DeadlineExceeded) || link.closes.Load() != 0 {
 			t.Errorf("timeout 0 = %v with %d closes; want it to hold until ctx ends, no close", err, link.closes.Load())
+		}
+		// Once the starved peer leaves, the connection ends.
+		close(peer)
+		start := time.Now()
+		(&Timeout{}).Run(context.Background(), Stream{In: in, Out: make(chan Chunk), Link: link, PeerDone: peer})
+		if link.closes.Load() != 1 || time.Since(start) != 0 {
+			t.Errorf("timeout 0 after the peer left: %d closes after %v; want 1 at once", link.closes.Load(), time.Since(start))
 		}
 	})
 }

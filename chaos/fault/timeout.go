@@ -17,7 +17,7 @@ var timeoutKind = &Kind{
 }
 
 // Timeout drops all data of a stream, and closes the connection after
-// Timeout; with 0 it holds the connection until the other side gives up.
+// Timeout; with 0 it holds the connection until the peer it starves leaves.
 type Timeout struct {
 	Timeout time.Duration
 	Dir     Direction
@@ -42,6 +42,9 @@ func (t *Timeout) Run(ctx context.Context, s Stream) error {
 				in = nil // the end of the stream is held back too
 			}
 		case <-expired:
+			s.Link.Close()
+			return nil
+		case <-s.PeerDone:
 			s.Link.Close()
 			return nil
 		case <-ctx.Done():
