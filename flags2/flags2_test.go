@@ -319,3 +319,19 @@ func TestUsageError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2, %q", code, stderr.String(), want)
 	}
 }
+
+// TestUnreachableServer: every code is an error, the run still finishes with
+// its report, and one line on stderr says what went wrong for all of them.
+func TestUnreachableServer(t *testing.T) {
+	srv := httptest.NewServer(nil)
+	base := srv.URL + "/flags"
+	srv.Close() // nothing listens there now
+	var stdout, stderr bytes.Buffer
+	code := family.Run(context.Background(), []string{"-l", "5", "-s", base, "--dest", t.TempDir()}, &stdout, &stderr)
+	if code != cli.ExitOK || !strings.Contains(stdout.String(), "  5 errors.") {
+		t.Errorf("exit %d, report:\n%s\nwant 0 and 5 errors", code, stdout.String())
+	}
+	if want := `every request failed with "connection refused": is ` + base + " up?"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q; want it to contain %q", stderr.String(), want)
+	}
+}

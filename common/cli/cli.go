@@ -137,6 +137,9 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	}
 
 	if cfg.Server, err = servers.Lookup(server); err != nil {
+		if strings.Contains(server, "://") { // a URL: say what is wrong with it
+			return Config{}, usageErrorf("--server: %v", err)
+		}
 		return Config{}, usageErrorf("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
 			strings.Join(servers.Labels, ", "), server)
 	}

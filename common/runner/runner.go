@@ -36,6 +36,12 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return f.Command.ReportParseError(err, stderr)
 	}
+	// The destination first: a run that cannot save anything should not
+	// start a server or send a request.
+	if err := store.PrepareDir(cfg.Dest); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return cli.ExitFatal
+	}
 	if !cfg.NoEmbed {
 		stop, err := autoserve.Start(ctx, cfg.Server, stderr, name)
 		if err != nil {
@@ -43,10 +49,6 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 			return cli.ExitFatal
 		}
 		defer stop()
-	}
-	if err := store.PrepareDir(cfg.Dest); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return cli.ExitFatal
 	}
 
 	fc := fetch.Config{Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, Retries: cfg.Retries}
@@ -62,6 +64,10 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 		return cli.ExitFatal
 	}
 
+	if hint := unreachable(sum.Tally); hint != "" {
+		fmt.Fprintf(stderr, "%s: every request failed with %q: is %s up? (go run ./testserver starts the book's servers)\n",
+			name, hint, cfg.Server.BaseURL)
+	}
 	if cfg.JSON {
 		if err := report.WriteJSON(stdout, sum); err != nil {
 			fmt.Fprintf(stderr, "%s: writing the report: %v\n", name, err)
@@ -125,4 +131,18 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, std
 		}
 	}
 	return sum, nil
+}
+
+// unreachable returns the one reason every code failed for, when no request
+// got an answer at all and they all failed alike (a refused connection, an
+// unknown host); otherwise "".
+func unreachable(t *report.Tally) string {
+	reason := ""
+	for _, r := range t.Results() {
+		if r.Status != report.Error || r.HTTPStatus != 0 || r.Detail == "" || reason != "" && r.Detail != reason {
+			return ""
+		}
+		reason = r.Detail
+	}
+	return reason
 }
