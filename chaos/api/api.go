@@ -6,6 +6,7 @@
 //
 //	GET    /healthz                       {"status": "ok"}
 //	GET    /stats                         totals: {"requests": N, "faults": {...}, "statuses": {...}, "proxies": {...}}
+//	DELETE /stats                         zero every counter, faults unchanged
 //	POST   /reset                         remove every fault and zero every counter
 //	GET    /faults                        the fault kinds and their options
 //	GET    /proxies                       every proxy

@@ -260,6 +260,12 @@ func TestStatsAndReset(t *testing.T) {
 	if code := call(t, "GET", ts.URL+"/proxies/q/stats", "", &one); code != 200 || one["requests"] != 1.0 {
 		t.Errorf("GET /proxies/q/stats = %d %v", code, one)
 	}
+	if code := call(t, "DELETE", ts.URL+"/stats", "", nil); code != 204 {
+		t.Errorf("DELETE /stats = %d", code)
+	}
+	if st := s.Stats(); st.Requests != 0 || len(p.Faults()) != 1 {
+		t.Errorf("after DELETE /stats: %d requests, faults %v; want 0 and the error fault kept", st.Requests, p.Faults())
+	}
 	if code := call(t, "POST", ts.URL+"/reset", "", nil); code != 204 {
 		t.Errorf("POST /reset = %d", code)
 	}

@@ -49,7 +49,7 @@ func jittered(base, jitter time.Duration, normal bool, r *rand.Rand) time.Durati
 // Serve implements HTTPFault.
 func (d *Delay) Serve(ctx context.Context, x Exchange, next Handler) error {
 	wait := d.Duration(x.Rand())
-	x.Note(slog.Duration("sleep", wait))
+	x.Note(slog.Float64("sleep_ms", float64(wait)/float64(time.Millisecond)))
 	if err := sleep(ctx, wait); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package fault
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,7 +30,6 @@ type Error struct {
 // Serve implements HTTPFault.
 func (e *Error) Serve(ctx context.Context, x Exchange, next Handler) error {
 	status := e.Statuses[x.Rand().IntN(len(e.Statuses))]
-	x.Note(slog.Int("status", status))
 	return x.Reply(status, retryAfter(e.RetryAfter), errorBody(status))
 }
 

@@ -372,7 +372,7 @@ func (x *exchange) finish(err error) {
 		attrs = append(attrs, slog.Int("status", x.status))
 	}
 	attrs = append(attrs, x.notes...)
-	attrs = append(attrs, slog.Duration("elapsed", time.Since(x.start)))
+	attrs = append(attrs, slog.Float64("elapsed_ms", float64(time.Since(x.start))/float64(time.Millisecond)))
 	if err != nil && !errors.Is(err, context.Canceled) {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
