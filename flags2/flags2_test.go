@@ -215,7 +215,7 @@ func TestTextReportAndVerboseLines(t *testing.T) {
 		t.Errorf("report starts\n%s\nwant\n%s", out, wantStart)
 	}
 	for _, want := range []string{"\nAD OK\n", "\nBR OK\n", "\nXZ not found: " + base + "/xz/xz.gif\n",
-		"--------------------\n  2 flags downloaded.\n  1 not found.\nElapsed time: ", "connections opened"} {
+		"--------------------\n  2 flags downloaded.\n  1 not found.\nElapsed time: ", " reused.\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
