@@ -29,7 +29,8 @@ var transientKind = &Kind{
 }
 
 // Transient fails the first Count requests of each key, then succeeds: the
-// fault that shows whether a client's retries work.
+// fault that shows whether a client's retries work. The counts belong to
+// the plan: replacing a proxy's faults starts them over.
 type Transient struct {
 	Count int
 	Key   string // "path", "url", "client" or "host"

@@ -72,7 +72,7 @@ func BenchmarkRelay(b *testing.B) {
 				case "iocopy":
 					addr = copyRelay(b, backend)
 				case "chaos-http":
-					addr = start(b, Config{Backend: backend, IdleTimeout: -1}).Addr().String()
+					addr = start(b, Config{Backend: backend}).Addr().String()
 				case "chaos-tcp":
 					addr = start(b, Config{Backend: backend, Protocol: "tcp"}).Addr().String()
 				}
