@@ -79,7 +79,7 @@ func (x *exchange) tagged() bool { return x.c.p.cfg.Tag && x.bucket != nil && !x
 // net.Conn is hidden behind a plain Write so no io.Copy ever allocates
 // its own buffer.
 func (x *exchange) writer() io.Writer {
-	var w io.Writer = writerOnly{x.c.client}
+	w := x.c.cw
 	for _, wrap := range x.wrappers {
 		w = wrap(w)
 	}
@@ -142,7 +142,6 @@ func (x *exchange) Forward(ctx context.Context) (*wire.Response, error) {
 func (x *exchange) send(resp *wire.Response) error {
 	c := x.c
 	body := resp.Body(c.bbr, &c.respBody)
-	w := x.writer()
 	head := resp.Head
 	if x.tagged() {
 		x.headBuf = wire.AddHeader(x.headBuf[:0], head, "X-Chaos-Fault", x.bucket.Name)
@@ -152,6 +151,7 @@ func (x *exchange) send(resp *wire.Response) error {
 	c.p.stats.status(resp.Status)
 	x.count()
 	x.wrote = true
+	w := x.writer()
 	if resp.Status == 101 {
 		if _, err := w.Write(head); err != nil {
 			return &clientError{err}

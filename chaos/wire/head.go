@@ -123,8 +123,9 @@ func (f *fields) add(line []byte) error {
 	case equalFold(name, "transfer-encoding"):
 		f.hasTE = true
 		f.chunked, f.otherCoding = false, false
-		for _, coding := range bytes.Split(value, []byte(",")) {
-			coding = bytes.Trim(coding, " \t")
+		for rest := value; len(rest) > 0; {
+			var coding []byte
+			coding, rest = nextItem(rest)
 			if len(coding) == 0 {
 				continue
 			}
@@ -132,8 +133,9 @@ func (f *fields) add(line []byte) error {
 			f.otherCoding = !f.chunked
 		}
 	case equalFold(name, "connection"):
-		for _, tok := range bytes.Split(value, []byte(",")) {
-			tok = bytes.Trim(tok, " \t")
+		for rest := value; len(rest) > 0; {
+			var tok []byte
+			tok, rest = nextItem(rest)
 			switch {
 			case equalFold(tok, "close"):
 				f.close = true
@@ -154,7 +156,9 @@ func (f *fields) add(line []byte) error {
 // addContentLength accepts repeated or comma-listed lengths only when they
 // agree (RFC 9110 §8.6), since disagreeing lengths are a smuggling vector.
 func (f *fields) addContentLength(value []byte) error {
-	for _, part := range bytes.Split(value, []byte(",")) {
+	for rest, more := value, true; more; {
+		var part []byte
+		part, rest, more = bytes.Cut(rest, []byte(","))
 		part = bytes.Trim(part, " \t")
 		if len(part) == 0 || len(part) > 18 {
 			return malformed("bad Content-Length")
@@ -174,6 +178,13 @@ func (f *fields) addContentLength(value []byte) error {
 		f.contentLength = n
 	}
 	return nil
+}
+
+// nextItem splits a comma-separated header value without allocating: the
+// first item, trimmed, and what follows its comma.
+func nextItem(v []byte) (item, rest []byte) {
+	item, rest, _ = bytes.Cut(v, []byte(","))
+	return bytes.Trim(item, " \t"), rest
 }
 
 // parseProto accepts HTTP/1.0 and HTTP/1.1 and gives the minor version.

@@ -94,7 +94,7 @@ func (r *Request) parseLine(line []byte) error {
 		}
 		return malformed("bad protocol")
 	}
-	r.Method, r.Target, r.Minor = string(method), string(target), minor
+	r.Method, r.Target, r.Minor = internMethod(method), string(target), minor
 	return nil
 }
 
@@ -150,4 +150,21 @@ func (r *Request) Body(br *bufio.Reader, b *Body) *Body {
 		b.Reset(br, None, 0)
 	}
 	return b
+}
+
+// internMethod returns the common methods without allocating a string.
+func internMethod(m []byte) string {
+	switch string(m) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	}
+	return string(m)
 }

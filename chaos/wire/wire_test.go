@@ -106,6 +106,7 @@ func TestRequestReadErrors(t *testing.T) {
 		{"conflicting cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400, nil},
 		{"negative cl", "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, nil},
 		{"plus cl", "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n", 400, nil},
+		{"trailing comma cl", "POST / HTTP/1.1\r\nContent-Length: 1,\r\n\r\n", 400, nil},
 		{"huge cl", "POST / HTTP/1.1\r\nContent-Length: 9999999999999999999999\r\n\r\n", 400, nil},
 		{"gzip te", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, nil},
 		{"te in 1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, nil},
