@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"flagsuite/common/cli"
+
 	"flagsuite/chaos/api"
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/fault"
@@ -199,8 +201,7 @@ func checkNames(specs []api.Spec) error {
 func printHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintln(w, usageLine)
 	fmt.Fprintln(w, "\nA fault-injecting HTTP/TCP proxy; runs the Vaurien command lines of Fluent Python.")
-	fmt.Fprintln(w, "\nOptions:")
-	fmt.Fprint(w, fs.FlagUsages())
+	fmt.Fprint(w, "\n", cli.Options(fs))
 	behavior.PrintUsage(w)
 	fmt.Fprintln(w, `
 Durations are seconds (.5) or Go durations (500ms); sizes are bytes (1024, 10k, 2M).

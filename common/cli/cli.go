@@ -283,12 +283,15 @@ func cleanPflagError(err error) string {
 	return fmt.Sprintf("invalid value %s for %s: %s", value, names, reason)
 }
 
-// Options formats the flags of fs for --help, one per line, without pflag's
-// "[=true|false]" decoration on switches.
+// Options formats the visible flags of fs for --help, one per line, without
+// pflag's "[=true|false]" decoration on switches.
 func Options(fs *pflag.FlagSet) string {
 	var b strings.Builder
 	b.WriteString("options:\n")
 	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
 		name := "    --" + f.Name
 		if f.Shorthand != "" {
 			name = "-" + f.Shorthand + ", --" + f.Name
