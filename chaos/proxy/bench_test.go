@@ -17,30 +17,15 @@ import (
 // copyRelay is the baseline the proxy must match: accept, dial, io.Copy
 // both ways, nothing else.
 func copyRelay(b *testing.B, backend string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				s, err := net.Dial("tcp", backend)
-				if err != nil {
-					return
-				}
-				defer s.Close()
-				go io.Copy(s, c)
-				io.Copy(c, s)
-			}()
+	return tcpBackend(b, func(c net.Conn) {
+		s, err := net.Dial("tcp", backend)
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		defer s.Close()
+		go io.Copy(s, c)
+		io.Copy(c, s)
+	})
 }
 
 // p50 of direct access per connection count, for the added-latency metric.
