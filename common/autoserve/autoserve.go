@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"syscall"
 	"time"
 
@@ -24,17 +25,10 @@ import (
 // was started). When something already listens, or srv is another URL,
 // nothing happens.
 func Start(ctx context.Context, srv servers.Server, notice io.Writer, name string) (stop func(), err error) {
-	noop := func() {}
-	var cfg site.Config
-	found := false
-	for _, e := range servers.Embeddable {
-		if srv == e {
-			cfg, found = site.ForLabel(e.Label)
-		}
+	if !slices.Contains(servers.Embeddable, srv) {
+		return func() {}, nil
 	}
-	if !found {
-		return noop, nil
-	}
+	cfg, _ := site.ForLabel(srv.Label) // every embeddable label has one
 	return serve(ctx, srv, cfg, srv.Port(), notice, name)
 }
 
