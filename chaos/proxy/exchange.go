@@ -34,6 +34,8 @@ type exchange struct {
 	closeConn   bool // close the client connection after this exchange
 	abandoned   bool // the client connection is closed already
 	dropBackend bool // the backend connection cannot be reused
+	plain       bool // Pass relays the response unchanged: no filter, wrapper or tag
+	headLeft    int  // the response head is still at the start of c.bbr, this long
 	status      int
 
 	filters  []fault.BodyFilter
@@ -90,6 +92,7 @@ type writerOnly struct{ io.Writer }
 
 // Pass implements fault.Exchange.
 func (x *exchange) Pass(ctx context.Context) error {
+	x.plain = len(x.filters) == 0 && len(x.wrappers) == 0 && !x.tagged()
 	resp, err := x.Forward(ctx)
 	if err != nil {
 		var be *backendError
@@ -141,6 +144,10 @@ func (x *exchange) Forward(ctx context.Context) (*wire.Response, error) {
 // buffered go out in one write.
 func (x *exchange) send(resp *wire.Response) error {
 	c := x.c
+	if x.headLeft > 0 && resp.Mode != wire.Length {
+		c.bbr.Discard(x.headLeft)
+		x.headLeft = 0
+	}
 	body := resp.Body(c.bbr, &c.respBody)
 	head := resp.Head
 	if x.tagged() {
@@ -203,27 +210,24 @@ func (x *exchange) afterSend(resp *wire.Response, body *wire.Body) {
 // sendLength relays an unfiltered response of known length, the common
 // case, with as few copies and system calls as the io.Copy relay it must
 // keep up with: the head and the body bytes already read go out in one
-// write, and the rest is spliced from socket to socket where the OS can.
+// write (straight from the backend reader's buffer when the head is still
+// there), and the rest is spliced from socket to socket where the OS can.
 func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 	c := x.c
 	resp := &c.resp
-	if len(head) > len(c.buf)/2 {
-		if _, err := c.client.Write(head); err != nil {
+	if x.headLeft > 0 {
+		// The head is still in the backend reader, followed by what came
+		// of the body: both go out from there in one write, uncopied.
+		n := x.headLeft + int(min(int64(c.bbr.Buffered()-x.headLeft), body.Remaining()))
+		p, _ := c.bbr.Peek(n) // buffered: cannot fail
+		if _, err := c.client.Write(p); err != nil {
 			return &clientError{err}
 		}
-		head = nil
-	}
-	out := append(c.buf[:0], head...)
-	n := min(int64(c.bbr.Buffered()), body.Remaining(), int64(len(c.buf)-len(out)))
-	m, err := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
-	out = out[:len(out)+m]
-	if len(out) > 0 {
-		if _, werr := c.client.Write(out); werr != nil {
-			return &clientError{werr}
-		}
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return &backendError{err}
+		c.bbr.Discard(n)
+		body.Advance(int64(n - x.headLeft))
+		x.headLeft = 0
+	} else if err := x.sendStart(head, body); err != nil {
+		return err
 	}
 	if rest := body.Remaining(); rest > 0 && c.bbr.Buffered() == 0 {
 		ctcp, ok1 := c.client.(*net.TCPConn)
@@ -251,6 +255,31 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 		}
 	}
 	x.afterSend(resp, body)
+	return nil
+}
+
+// sendStart writes the response head and the body bytes already read in
+// one write, copied together into the relay buffer.
+func (x *exchange) sendStart(head []byte, body *wire.Body) error {
+	c := x.c
+	if len(head) > len(c.buf)/2 {
+		if _, err := c.client.Write(head); err != nil {
+			return &clientError{err}
+		}
+		head = nil
+	}
+	out := append(c.buf[:0], head...)
+	n := min(int64(c.bbr.Buffered()), body.Remaining(), int64(len(c.buf)-len(out)))
+	m, err := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
+	out = out[:len(out)+m]
+	if len(out) > 0 {
+		if _, werr := c.client.Write(out); werr != nil {
+			return &clientError{werr}
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return &backendError{err}
+	}
 	return nil
 }
 

@@ -233,12 +233,22 @@ func (c *httpConn) roundTrip() error {
 		}
 	}
 	for {
-		if err := c.resp.Read(c.bbr, c.req.Method, c.p.cfg.MaxHead); err != nil {
+		// A response Pass relays unchanged is left in the reader, head
+		// and all, to be written from there.
+		n, err := 0, error(nil)
+		if c.x.plain {
+			n, err = c.resp.Peek(c.bbr, c.req.Method, c.p.cfg.MaxHead)
+		} else {
+			err = c.resp.Read(c.bbr, c.req.Method, c.p.cfg.MaxHead)
+		}
+		if err != nil {
 			return err
 		}
 		if !c.resp.Interim() {
+			c.x.headLeft = n
 			break
 		}
+		c.bbr.Discard(n)
 		if _, err := c.client.Write(c.resp.Head); err != nil {
 			return &clientError{err}
 		}

@@ -134,3 +134,41 @@ func TestBackendClosesKeepAlive(t *testing.T) {
 		t.Errorf("GET after the backend closed its side = %v, %v; want 200", resp, err)
 	}
 }
+
+// TestResponseInPieces checks both ways a response head is read: whole
+// from one segment (then sent from the reader's buffer with the body) and
+// line by line when it trickles in one byte per write. The client gets the
+// backend's bytes unchanged either way, on one keep-alive connection.
+func TestResponseInPieces(t *testing.T) {
+	const resp = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: yes\r\n\r\nhello"
+	backend := tcpBackend(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for trickle := false; ; trickle = !trickle {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if !trickle {
+				c.Write([]byte(resp))
+				continue
+			}
+			for i := range len(resp) {
+				if _, err := c.Write([]byte{resp[i]}); err != nil {
+					return
+				}
+			}
+		}
+	})
+	p := start(t, Config{Backend: backend})
+	rc := dialRaw(t, p.Addr().String())
+	for i := range 4 {
+		rc.Write([]byte("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"))
+		got := make([]byte, len(resp))
+		rc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(rc.br, got); err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		if string(got) != resp {
+			t.Fatalf("response %d = %q; want the backend's %q", i, got, resp)
+		}
+	}
+}

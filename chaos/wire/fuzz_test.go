@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzRequestRead checks the request reader never panics, never reads past
@@ -97,6 +99,83 @@ func FuzzChunkedBody(f *testing.F) {
 		}
 		if _, err := io.ReadAll(hr.Body); err != nil {
 			t.Fatalf("net/http cannot read the chunked body %q we accepted: %v", out, err)
+		}
+	})
+}
+
+// FuzzHeadModes checks that a head found whole in the reader's buffer (read
+// in one piece) and the same head read line by line (as its bytes trickle
+// in) give the same requests, responses, bodies and errors, message after
+// message on one connection.
+func FuzzHeadModes(f *testing.F) {
+	for _, s := range []string{
+		"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"\r\nGET / HTTP/1.1\nHost: y\n\n\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+		"HTTP/1.0 200 OK\nContent-Length: 1, 1\n\nx",
+		"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		const max = 1 << 10
+		type result struct {
+			Req  Request
+			Resp Response
+			Body string
+			Err  string
+		}
+		run := func(r io.Reader) []result {
+			br := bufio.NewReaderSize(r, 64<<10)
+			var out []result
+			for range 8 {
+				var res result
+				var b Body
+				var err error
+				if strings.HasPrefix(in, "HTTP/") {
+					if err = res.Resp.Read(br, "GET", max); err == nil {
+						res.Resp.Head = bytes.Clone(res.Resp.Head)
+						var body []byte
+						body, err = io.ReadAll(res.Resp.Body(br, &b))
+						res.Body = string(body)
+					}
+				} else if err = res.Req.Read(br, max); err == nil {
+					res.Req.Head = bytes.Clone(res.Req.Head)
+					var body []byte
+					body, err = io.ReadAll(res.Req.Body(br, &b))
+					res.Body = string(body)
+				}
+				if err != nil {
+					// After an error the head holds whatever was read so
+					// far, which differs between the modes by design.
+					res.Err = err.Error()
+					res.Req.Head, res.Resp.Head = nil, nil
+				}
+				out = append(out, res)
+				if err != nil {
+					break
+				}
+			}
+			return out
+		}
+		// Bytes that arrive one at a time never hold a whole head.
+		whole, lines := run(strings.NewReader(in)), run(iotest.OneByteReader(strings.NewReader(in)))
+		if !reflect.DeepEqual(whole, lines) {
+			t.Fatalf("input %q:\nwhole heads: %+v\nline by line: %+v", in, whole, lines)
+		}
+	})
+}
+
+// FuzzValidValue checks the word-at-a-time value check against the plain
+// byte loop.
+func FuzzValidValue(f *testing.F) {
+	f.Add([]byte("Mon, 02 Jan 2006 15:04:05 GMT"))
+	f.Add([]byte("a\tb\x7fc"))
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if got, want := validValue(v), validBytes(v); got != want {
+			t.Fatalf("validValue(%q) = %v; the byte loop says %v", v, got, want)
 		}
 	})
 }

@@ -3,9 +3,9 @@ package wire
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
-	"strconv"
 )
 
 // DefaultMaxHead bounds a head (start line and header lines) when the caller
@@ -41,11 +41,101 @@ type fields struct {
 	chunked       bool  // Transfer-Encoding's last coding is chunked
 	otherCoding   bool  // Transfer-Encoding present with a coding other than chunked last
 	hasTE         bool
-	close         bool // Connection: close
-	keepAlive     bool // Connection: keep-alive
-	upgrade       bool // Connection: upgrade
-	expect100     bool // Expect: 100-continue
-	host          string
+	close         bool   // Connection: close
+	keepAlive     bool   // Connection: keep-alive
+	upgrade       bool   // Connection: upgrade
+	expect100     bool   // Expect: 100-continue
+	host          []byte // the Host value, in the head's storage
+}
+
+// headReader yields the lines of one head. When the reader's buffer already
+// holds the whole head (the usual case: a head arrives in one segment), the
+// head is copied to *head in one piece and its lines are cut from there;
+// otherwise lines are read one by one as they arrive.
+type headReader struct {
+	br    *bufio.Reader
+	head  *[]byte
+	max   int
+	whole int // length of the whole head found buffered in br, 0 in line mode
+	off   int // where the next line starts in *head, in whole mode
+
+	// In whole mode, where the first lines end (just past their LF), noted
+	// by the scan that found the head so that lines are not looked for twice.
+	ends  [24]int32
+	nends int
+	next  int
+}
+
+// begin waits for the first bytes of a head and looks for all of it in the
+// buffer. It returns io.EOF when the input ends cleanly before any byte.
+func (h *headReader) begin() error {
+	if h.br.Buffered() == 0 {
+		if _, err := h.br.Peek(1); err != nil && h.br.Buffered() == 0 {
+			return err
+		}
+	}
+	if n := h.wholeHead(); n > 0 {
+		p, _ := h.br.Peek(n)
+		*h.head = append(*h.head, p...)
+		h.whole = n
+	}
+	return nil
+}
+
+// wholeHead returns the length of a head (start line through the empty
+// line, at most max bytes) that br holds whole, or 0. A head starting with
+// an empty line is left to line mode, which knows what to do with it.
+func (h *headReader) wholeHead() int {
+	p, _ := h.br.Peek(h.br.Buffered())
+	if len(p) == 0 || p[0] == '\r' || p[0] == '\n' {
+		return 0
+	}
+	h.nends = 0
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], '\n')
+		if j < 0 {
+			return 0
+		}
+		line := p[i : i+j]
+		i += j + 1
+		if i > h.max {
+			return 0
+		}
+		if h.nends < len(h.ends) {
+			h.ends[h.nends] = int32(i)
+			h.nends++
+		}
+		if len(line) == 0 || len(line) == 1 && line[0] == '\r' {
+			return i
+		}
+	}
+}
+
+// line returns the next line without its line ending; see readLine.
+func (h *headReader) line() ([]byte, error) {
+	if h.whole == 0 {
+		return readLine(h.br, h.head, h.max)
+	}
+	var end int
+	if h.next < h.nends {
+		end = int(h.ends[h.next])
+		h.next++
+	} else {
+		end = h.off + bytes.IndexByte((*h.head)[h.off:], '\n') + 1 // there is one: the head is whole
+	}
+	line := (*h.head)[h.off : end-1]
+	h.off = end
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// consume drops a whole head from br once it is parsed.
+func (h *headReader) consume() {
+	if h.whole > 0 {
+		h.br.Discard(h.whole)
+	}
 }
 
 // readLine appends the next line (LF included) to *head and returns the line
@@ -80,10 +170,10 @@ func readLine(br *bufio.Reader, head *[]byte, max int) ([]byte, error) {
 }
 
 // readHeaders reads header lines up to and including the empty line.
-func readHeaders(br *bufio.Reader, head *[]byte, max int) (fields, error) {
+func readHeaders(h *headReader) (fields, error) {
 	f := fields{contentLength: -1}
 	for {
-		line, err := readLine(br, head, max)
+		line, err := h.line()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
@@ -111,46 +201,94 @@ func (f *fields) add(line []byte) error {
 	if !isToken(name) {
 		return malformed("bad header name")
 	}
-	value := bytes.Trim(line[colon+1:], " \t")
-	for _, c := range value {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return malformed("control character in a header value")
-		}
+	value := trimOWS(line[colon+1:])
+	if !validValue(value) {
+		return malformed("control character in a header value")
 	}
-	switch {
-	case equalFold(name, "content-length"):
-		return f.addContentLength(value)
-	case equalFold(name, "transfer-encoding"):
-		f.hasTE = true
-		f.chunked, f.otherCoding = false, false
-		for rest := value; len(rest) > 0; {
-			var coding []byte
-			coding, rest = nextItem(rest)
-			if len(coding) == 0 {
-				continue
-			}
-			f.chunked = equalFold(coding, "chunked")
-			f.otherCoding = !f.chunked
+	// Only a few names matter for framing; their lengths tell them apart
+	// before any comparison.
+	switch len(name) {
+	case len("content-length"):
+		if equalFold(name, "content-length") {
+			return f.addContentLength(value)
 		}
-	case equalFold(name, "connection"):
-		for rest := value; len(rest) > 0; {
-			var tok []byte
-			tok, rest = nextItem(rest)
-			switch {
-			case equalFold(tok, "close"):
-				f.close = true
-			case equalFold(tok, "keep-alive"):
-				f.keepAlive = true
-			case equalFold(tok, "upgrade"):
-				f.upgrade = true
+	case len("transfer-encoding"):
+		if equalFold(name, "transfer-encoding") {
+			f.hasTE = true
+			f.chunked, f.otherCoding = false, false
+			for rest := value; len(rest) > 0; {
+				var coding []byte
+				coding, rest = nextItem(rest)
+				if len(coding) == 0 {
+					continue
+				}
+				f.chunked = equalFold(coding, "chunked")
+				f.otherCoding = !f.chunked
 			}
 		}
-	case equalFold(name, "expect"):
-		f.expect100 = equalFold(value, "100-continue")
-	case equalFold(name, "host"):
-		f.host = string(value)
+	case len("connection"):
+		if equalFold(name, "connection") {
+			for rest := value; len(rest) > 0; {
+				var tok []byte
+				tok, rest = nextItem(rest)
+				switch {
+				case equalFold(tok, "close"):
+					f.close = true
+				case equalFold(tok, "keep-alive"):
+					f.keepAlive = true
+				case equalFold(tok, "upgrade"):
+					f.upgrade = true
+				}
+			}
+		}
+	case len("expect"):
+		if equalFold(name, "expect") {
+			f.expect100 = equalFold(value, "100-continue")
+		}
+	case len("host"):
+		if equalFold(name, "host") {
+			f.host = value
+		}
 	}
 	return nil
+}
+
+// validValue reports whether a header value is free of control characters
+// other than tab. Eight bytes are checked at a time; only a word that may
+// hold one is looked at byte by byte.
+func validValue(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		below := (w - ones*0x20) &^ w & highs // some byte < 0x20
+		d := w ^ (ones * 0x7f)
+		del := (d - ones) &^ d & highs // some byte == 0x7f
+		if below|del != 0 && !validBytes(b[:8]) {
+			return false
+		}
+		b = b[8:]
+	}
+	return validBytes(b)
+}
+
+func validBytes(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// trimOWS drops the optional white space (spaces and tabs) around a value.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // addContentLength accepts repeated or comma-listed lengths only when they
@@ -159,18 +297,16 @@ func (f *fields) addContentLength(value []byte) error {
 	for rest, more := value, true; more; {
 		var part []byte
 		part, rest, more = bytes.Cut(rest, []byte(","))
-		part = bytes.Trim(part, " \t")
-		if len(part) == 0 || len(part) > 18 {
+		part = trimOWS(part)
+		if len(part) == 0 || len(part) > 18 { // 18 digits cannot overflow an int64
 			return malformed("bad Content-Length")
 		}
+		var n int64
 		for _, c := range part {
 			if c < '0' || c > '9' {
 				return malformed("bad Content-Length")
 			}
-		}
-		n, err := strconv.ParseInt(string(part), 10, 64)
-		if err != nil {
-			return malformed("bad Content-Length")
+			n = n*10 + int64(c-'0')
 		}
 		if f.contentLength >= 0 && f.contentLength != n {
 			return malformed("conflicting Content-Length")
@@ -184,7 +320,7 @@ func (f *fields) addContentLength(value []byte) error {
 // first item, trimmed, and what follows its comma.
 func nextItem(v []byte) (item, rest []byte) {
 	item, rest, _ = bytes.Cut(v, []byte(","))
-	return bytes.Trim(item, " \t"), rest
+	return trimOWS(item), rest
 }
 
 // parseProto accepts HTTP/1.0 and HTTP/1.1 and gives the minor version.

@@ -37,31 +37,40 @@ func (r *Request) Read(br *bufio.Reader, max int) error {
 	if max <= 0 {
 		max = DefaultMaxHead
 	}
-	*r = Request{Head: r.Head[:0]}
+	// The previous request's target and host are kept to be reused: on a
+	// keep-alive connection they often repeat, and then cost no allocation.
+	prevTarget, prevHost := r.Target, r.Host
+	*r = Request{Head: r.Head[:0], Target: prevTarget, Host: prevHost}
+	h := headReader{br: br, head: &r.Head, max: max}
+	if err := h.begin(); err != nil {
+		return err
+	}
 	var line []byte
 	for {
 		var err error
-		line, err = readLine(br, &r.Head, max)
+		line, err = h.line()
 		if err != nil {
 			return err
 		}
 		if len(line) > 0 {
 			break
 		}
-		// A stray CRLF between requests: forget it, but count it.
-		max -= len(r.Head)
+		// A stray CRLF between requests (line mode only): forget it, but
+		// count it.
+		h.max -= len(r.Head)
 		r.Head = r.Head[:0]
-		if max <= 0 {
+		if h.max <= 0 {
 			return ErrHeadTooLarge
 		}
 	}
 	if err := r.parseLine(line); err != nil {
 		return err
 	}
-	f, err := readHeaders(br, &r.Head, max)
+	f, err := readHeaders(&h)
 	if err != nil {
 		return err
 	}
+	h.consume()
 	return r.frame(f)
 }
 
@@ -94,12 +103,17 @@ func (r *Request) parseLine(line []byte) error {
 		}
 		return malformed("bad protocol")
 	}
-	r.Method, r.Target, r.Minor = internMethod(method), string(target), minor
+	r.Method, r.Minor = internMethod(method), minor
+	if string(target) != r.Target {
+		r.Target = string(target)
+	}
 	return nil
 }
 
 func (r *Request) frame(f fields) error {
-	r.Host = f.host
+	if string(f.host) != r.Host {
+		r.Host = string(f.host)
+	}
 	r.Expect100 = f.expect100
 	r.Upgrade = f.upgrade
 	r.Close = f.close || r.Minor == 0 && !f.keepAlive

@@ -24,23 +24,43 @@ type Response struct {
 // max <= 0). Interim 1xx responses are returned like any other: the caller
 // relays them and reads again.
 func (r *Response) Read(br *bufio.Reader, method string, max int) error {
+	n, err := r.Peek(br, method, max)
+	if n > 0 {
+		br.Discard(n)
+	}
+	return err
+}
+
+// Peek is Read that leaves the head in br when br held all of it: it
+// returns how many bytes at the start of br's buffer are that head (the
+// body, or its start, follows them), so that a relay can send head and body
+// in one write from br's buffer. It returns 0 when the head was read line by
+// line, and consumed. Either way r.Head holds a copy of the head.
+func (r *Response) Peek(br *bufio.Reader, method string, max int) (int, error) {
 	if max <= 0 {
 		max = DefaultMaxHead
 	}
 	*r = Response{Head: r.Head[:0]}
-	line, err := readLine(br, &r.Head, max)
+	h := headReader{br: br, head: &r.Head, max: max}
+	if err := h.begin(); err != nil {
+		return 0, err
+	}
+	line, err := h.line()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := r.parseLine(line); err != nil {
-		return err
+		return 0, err
 	}
-	f, err := readHeaders(br, &r.Head, max)
+	f, err := readHeaders(&h)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	r.frame(f, method)
-	return r.check(f)
+	if err := r.check(f); err != nil {
+		return 0, err
+	}
+	return h.whole, nil
 }
 
 func (r *Response) parseLine(line []byte) error {

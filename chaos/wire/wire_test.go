@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func reader(s string) *bufio.Reader { return bufio.NewReaderSize(strings.NewReader(s), 16) }
@@ -281,6 +282,76 @@ func TestAddHeader(t *testing.T) {
 	} {
 		if got := string(AddHeader(nil, []byte(head), "X-Chaos-Fault", "delay")); got != want {
 			t.Errorf("AddHeader(%q) = %q; want %q", head, got, want)
+		}
+	}
+}
+
+// TestResponsePeek checks that a head the reader holds whole is parsed but
+// left in the reader, for a relay to send with its body in one write, and
+// that a head arriving piecemeal is consumed as Read would.
+func TestResponsePeek(t *testing.T) {
+	const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+	const in = head + "hello"
+	t.Run("whole", func(t *testing.T) {
+		br := bufio.NewReader(strings.NewReader(in))
+		var r Response
+		n, err := r.Peek(br, "GET", 0)
+		if err != nil || n != len(head) || string(r.Head) != head || r.Length != 5 {
+			t.Fatalf("Peek = %d, %v with head %q, length %d; want %d, nil, the head, 5", n, err, r.Head, r.Length, len(head))
+		}
+		rest, _ := br.Peek(br.Buffered())
+		if string(rest) != in {
+			t.Errorf("after Peek the reader holds %q; want the whole response %q", rest, in)
+		}
+	})
+	t.Run("piecemeal", func(t *testing.T) {
+		br := bufio.NewReader(iotest.OneByteReader(strings.NewReader(in)))
+		var r Response
+		n, err := r.Peek(br, "GET", 0)
+		if err != nil || n != 0 || string(r.Head) != head {
+			t.Fatalf("Peek = %d, %v with head %q; want 0, nil, the head", n, err, r.Head)
+		}
+		body, _ := io.ReadAll(r.Body(br, new(Body)))
+		if string(body) != "hello" {
+			t.Errorf("body after a consumed head = %q; want hello", body)
+		}
+	})
+}
+
+// TestRequestHostPerRequest checks that the Host kept from one request on a
+// connection is not carried into the next: each request reports its own.
+func TestRequestHostPerRequest(t *testing.T) {
+	const in = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n" +
+		"GET /b HTTP/1.1\r\nHost: b\r\n\r\nGET /c HTTP/1.0\r\n\r\n"
+	for _, br := range []*bufio.Reader{reader(in), bufio.NewReader(strings.NewReader(in))} {
+		var r Request
+		var got []string
+		for range 4 {
+			if err := r.Read(br, 0); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r.Target+"@"+r.Host)
+		}
+		if want := "/a@a /a@a /b@b /c@"; strings.Join(got, " ") != want {
+			t.Errorf("requests = %q; want %q", strings.Join(got, " "), want)
+		}
+	}
+}
+
+// TestValidValue checks the word-at-a-time value check against the plain
+// one for a forbidden byte at every position of a value longer than a word.
+func TestValidValue(t *testing.T) {
+	base := []byte("text/html; charset=utf-8 \t\x80\xff")
+	if !validValue(base) {
+		t.Fatalf("validValue(%q) = false; want true", base)
+	}
+	for _, bad := range []byte{0, '\r', '\n', 0x1f, 0x7f} {
+		for i := range base {
+			v := bytes.Clone(base)
+			v[i] = bad
+			if validValue(v) {
+				t.Errorf("validValue accepts %#x at %d in %q", bad, i, v)
+			}
 		}
 	}
 }
