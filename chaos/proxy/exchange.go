@@ -158,6 +158,9 @@ func (x *exchange) send(resp *wire.Response) error {
 	c.p.stats.status(resp.Status)
 	x.count()
 	x.wrote = true
+	if len(x.filters) == 0 && len(x.wrappers) == 0 && resp.Mode == wire.Length {
+		return x.sendLength(head, body)
+	}
 	w := x.writer()
 	if resp.Status == 101 {
 		if _, err := w.Write(head); err != nil {
@@ -169,9 +172,6 @@ func (x *exchange) send(resp *wire.Response) error {
 	var r io.Reader = body
 	for _, f := range x.filters {
 		r = f(resp, r)
-	}
-	if len(x.filters) == 0 && len(x.wrappers) == 0 && resp.Mode == wire.Length {
-		return x.sendLength(head, body)
 	}
 	if _, err := w.Write(head); err != nil {
 		return &clientError{err}

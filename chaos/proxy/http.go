@@ -223,11 +223,12 @@ func (c *httpConn) lingerClose() {
 // roundTrip sends the request (head and body) to the backend and reads the
 // final response head, relaying interim 1xx responses to the client.
 func (c *httpConn) roundTrip() error {
-	waitContinue := c.req.Expect100 && c.req.HasBody()
+	hasBody := c.req.HasBody()
+	waitContinue := c.req.Expect100 && hasBody
 	if _, err := c.backend.Write(c.req.Head); err != nil {
 		return err
 	}
-	if !waitContinue {
+	if hasBody && !waitContinue {
 		if err := c.copyRequestBody(); err != nil {
 			return err
 		}

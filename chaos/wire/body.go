@@ -93,7 +93,7 @@ func (b *Body) Advance(n int64) {
 }
 
 // Done reports whether the whole body has been read.
-func (b *Body) Done() bool { return errors.Is(b.err, io.EOF) }
+func (b *Body) Done() bool { return b.err == io.EOF || errors.Is(b.err, io.EOF) }
 
 // Read implements io.Reader.
 func (b *Body) Read(p []byte) (int, error) {
