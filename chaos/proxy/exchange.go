@@ -155,7 +155,7 @@ func (x *exchange) send(resp *wire.Response) error {
 		head = x.headBuf
 	}
 	x.status = resp.Status
-	c.p.stats.status(resp.Status)
+	c.stats.status(resp.Status)
 	x.count()
 	x.wrote = true
 	if len(x.filters) == 0 && len(x.wrappers) == 0 && resp.Mode == wire.Length {
@@ -319,7 +319,7 @@ func (x *exchange) Reply(status int, h http.Header, body string) error {
 	}
 	x.headBuf = b
 	x.status = status
-	c.p.stats.status(status)
+	c.stats.status(status)
 	x.count()
 	if _, err := x.writer().Write(b); err != nil {
 		return &clientError{err}

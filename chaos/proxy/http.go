@@ -49,6 +49,7 @@ func (e *backendError) Unwrap() error { return e.err }
 // connection, dialled lazily and reused across requests.
 type httpConn struct {
 	p      *Proxy
+	stats  *statShard // where this connection counts requests and statuses
 	ctx    context.Context
 	client net.Conn
 	cw     io.Writer // client without its ReaderFrom, made once
@@ -74,7 +75,7 @@ type httpConn struct {
 
 func (p *Proxy) serveHTTP(client net.Conn) {
 	ctx, cancel := context.WithCancel(p.ctx)
-	c := &httpConn{p: p, ctx: ctx, client: client, cw: writerOnly{client}, remote: client.RemoteAddr().String()}
+	c := &httpConn{p: p, stats: p.stats.shard(), ctx: ctx, client: client, cw: writerOnly{client}, remote: client.RemoteAddr().String()}
 	c.cbr = clientReaders.Get().(*bufio.Reader)
 	c.cbr.Reset(client)
 	c.bbr = backendReaders.Get().(*bufio.Reader)
@@ -132,7 +133,7 @@ func (c *httpConn) loop() {
 		c.req.Body(c.cbr, &c.reqBody)
 
 		k := p.seq.Add(1)
-		p.stats.requests.Add(1)
+		c.stats.requests.Add(1)
 		var path string
 		if p.cfg.Seeded && p.cfg.SeedBy == ByPath {
 			path = c.req.Path()

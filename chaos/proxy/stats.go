@@ -102,17 +102,32 @@ func (s *Stats) UnmarshalJSON(b []byte) error {
 }
 
 // counters are the live, lock-free form of Stats: traffic only ever does
-// atomic adds, so reading stats never slows it down.
+// atomic adds, so reading stats never slows it down. The per-request
+// counts are spread over shards, one per connection in turn, so that
+// connections served on different cores do not fight over one cache line
+// at every request; a snapshot adds the shards up.
 type counters struct {
-	requests    atomic.Int64
+	shards      [statShards]statShard
+	next        atomic.Uint32 // the shard the next connection gets
 	connections atomic.Int64
-	statuses    [600]atomic.Int64
 	faults      sync.Map // bucket name → *atomic.Int64
 }
 
-func (c *counters) status(code int) {
-	if code >= 0 && code < len(c.statuses) {
-		c.statuses[code].Add(1)
+const statShards = 8
+
+type statShard struct {
+	requests atomic.Int64
+	statuses [600]atomic.Int64 // also keeps neighbouring shards' hot counters apart
+}
+
+// shard returns the shard a new connection counts its requests in.
+func (c *counters) shard() *statShard {
+	return &c.shards[c.next.Add(1)%statShards]
+}
+
+func (s *statShard) status(code int) {
+	if code >= 0 && code < len(s.statuses) {
+		s.statuses[code].Add(1)
 	}
 }
 
@@ -127,7 +142,6 @@ func (c *counters) fault(name string) {
 func (c *counters) snapshot(p fault.Protocol) Stats {
 	s := Stats{
 		Protocol:    p,
-		Requests:    c.requests.Load(),
 		Connections: c.connections.Load(),
 		Faults:      map[string]int64{},
 		Statuses:    map[int]int64{},
@@ -138,19 +152,26 @@ func (c *counters) snapshot(p fault.Protocol) Stats {
 		}
 		return true
 	})
-	for code := range c.statuses {
-		if n := c.statuses[code].Load(); n > 0 {
-			s.Statuses[code] = n
+	for i := range c.shards {
+		sh := &c.shards[i]
+		s.Requests += sh.requests.Load()
+		for code := range sh.statuses {
+			if n := sh.statuses[code].Load(); n > 0 {
+				s.Statuses[code] += n
+			}
 		}
 	}
 	return s
 }
 
 func (c *counters) reset() {
-	c.requests.Store(0)
 	c.connections.Store(0)
-	for i := range c.statuses {
-		c.statuses[i].Store(0)
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.requests.Store(0)
+		for code := range sh.statuses {
+			sh.statuses[code].Store(0)
+		}
 	}
 	c.faults.Range(func(_, v any) bool {
 		v.(*atomic.Int64).Store(0)
