@@ -49,6 +49,9 @@ func startTCP(t testing.TB, backendAddr string, faults ...fault.Config) *Proxy {
 // readAll connects through p and reads until EOF or error, timing it.
 func readAll(t *testing.T, p *Proxy) ([]byte, error, time.Duration) {
 	t.Helper()
+	// The clock starts before the dial: the proxy may accept, and start a
+	// fault's timer, before Dial returns here.
+	start := time.Now()
 	c, err := net.Dial("tcp", p.Addr().String())
 	if err != nil {
 		// A reset_peer at 0 can reset the connection before the dialler
@@ -57,7 +60,6 @@ func readAll(t *testing.T, p *Proxy) ([]byte, error, time.Duration) {
 	}
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	start := time.Now()
 	got, err := io.ReadAll(c)
 	return got, err, time.Since(start)
 }
