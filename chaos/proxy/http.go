@@ -237,7 +237,8 @@ func (c *httpConn) roundTrip() error {
 	for {
 		// A response Pass relays unchanged is left in the reader, head
 		// and all, to be written from there.
-		n, err := 0, error(nil)
+		var n int
+		var err error
 		if c.x.plain {
 			n, err = c.resp.Peek(c.bbr, c.req.Method, c.p.cfg.MaxHead)
 		} else {
