@@ -17,15 +17,21 @@ const (
 // ReportParseError prints what Parse returned and gives the exit code: 0
 // after help, 2 with "*** Usage error: …" and the usage line for a bad line.
 func (c Command) ReportParseError(err error, stderr io.Writer) int {
+	return ReportError(err, c.Name, c.Usage(), stderr)
+}
+
+// ReportError is ReportParseError for any command with a usage line: name
+// prefixes other errors, which exit with ExitFatal.
+func ReportError(err error, name, usage string, stderr io.Writer) int {
 	var uerr *UsageError
 	switch {
 	case errors.Is(err, ErrHelp):
 		return ExitOK
 	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.Msg, c.Usage())
+		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.Msg, usage)
 		return ExitUsage
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", c.Name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFatal
 	}
 }

@@ -22,7 +22,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -94,16 +93,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return launch(ctx, args[1:], stdout, stderr)
 	}
 	o, err := parse(args, stdout)
-	var uerr *usageError
-	switch {
-	case errors.Is(err, errHelp):
-		return cli.ExitOK
-	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.msg, Usage)
-		return cli.ExitUsage
-	case err != nil:
-		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
-		return cli.ExitFatal
+	if err != nil {
+		return cli.ReportError(err, "flags2 bench", Usage, stderr)
 	}
 	if !o.quiet {
 		o.cfg.Progress = stderr

@@ -25,7 +25,7 @@ const (
 
 // Default lists of the matrix.
 var (
-	DefaultStrategies = []string{"sequential", "pool", "loop"}
+	DefaultStrategies = cli.Strategies
 	DefaultServers    = []string{"LOCAL", "DELAY", "ERROR"}
 	DefaultCodes      = []string{"-a", "-e"}
 	DefaultLadder     = []int{1, 10, 100, 1000}
@@ -35,15 +35,7 @@ var (
 const Usage = "usage: flags2 bench [-h] [--strategies LIST] [--servers LIST] [--codes LIST] [--ladder LIST]\n" +
 	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']"
 
-// usageError is a bad command line, shown after "*** Usage error: ".
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
-// errHelp is returned by parse after it printed the help.
-var errHelp = errors.New("help requested")
+func usagef(format string, a ...any) error { return &cli.UsageError{Msg: fmt.Sprintf(format, a...)} }
 
 // Output formats of the results on stdout.
 const (
@@ -100,10 +92,10 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		// cli.Options omits empty defaults of plain values, not these.
 		opts := strings.NewReplacer(" (default [])", "", " (default 0s)", "").Replace(cli.Options(fs))
 		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", Usage, summary, opts)
-		return options{}, errHelp
+		return options{}, cli.ErrHelp
 	}
 	if err != nil {
-		return options{}, &usageError{err.Error()}
+		return options{}, &cli.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
 		return options{}, usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))

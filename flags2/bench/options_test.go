@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flagsuite/common/cli"
 	"slices"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, strategies, servers, codes, ladder string) {
 		o, err := parse([]string{"--strategies=" + strategies, "--servers=" + servers, "--codes=" + codes,
 			"--ladder=" + ladder}, &bytes.Buffer{})
-		var uerr *usageError
+		var uerr *cli.UsageError
 		if err != nil {
 			if !errors.As(err, &uerr) {
 				t.Fatalf("error %v is not a usage error", err)
