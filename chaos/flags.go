@@ -22,16 +22,6 @@ const usageLine = "usage: chaos [-h] [--protocol http|tcp] [--backend HOST:PORT]
 	"[--behavior PERCENT:NAME,...] [--behavior-NAME-OPTION VALUE ...] [--seed N [--seed-by request|path]] " +
 	"[--tag] [--quiet] [--api ADDR] [--config FILE]"
 
-// usageError is a bad command line: exit 2 after "*** Usage error: …".
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
-// errHelp reports that help was printed.
-var errHelp = errors.New("help")
-
 // options is what the command line asks for.
 type options struct {
 	specs       []api.Spec // the proxies to start: the command line's, then the config file's
@@ -69,24 +59,24 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printHelp(stdout, fs)
-			return nil, errHelp
+			return nil, cli.ErrHelp
 		}
-		return nil, usagef("%v", err)
+		return nil, cli.Usagef("%v", err)
 	}
 	if *help {
 		printHelp(stdout, fs)
-		return nil, errHelp
+		return nil, cli.ErrHelp
 	}
 	if fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q", fs.Arg(0))
+		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	o := &options{apiAddr: *apiAddr, apiPublic: *apiPublic, quiet: *quiet}
 	var err error
 	if o.dialTimeout, err = fault.ParseDuration(*dial); err != nil || o.dialTimeout == 0 {
-		return nil, usagef("--dial-timeout: want a positive duration, got %q", *dial)
+		return nil, cli.Usagef("--dial-timeout: want a positive duration, got %q", *dial)
 	}
 	if o.idleTimeout, err = fault.ParseDuration(*idle); err != nil {
-		return nil, usagef("--idle-timeout: %v", err)
+		return nil, cli.Usagef("--idle-timeout: %v", err)
 	}
 	if o.idleTimeout == 0 {
 		o.idleTimeout = -1 // the proxy's "never"
@@ -94,11 +84,11 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 
 	proto := strings.ToLower(*protocol)
 	if proto != string(fault.HTTP) && proto != string(fault.TCP) {
-		return nil, usagef("--protocol %q: http or tcp", *protocol)
+		return nil, cli.Usagef("--protocol %q: http or tcp", *protocol)
 	}
 	items, err := behavior.Parse(*list)
 	if err != nil {
-		return nil, usagef("--behavior %s: %v", *list, err)
+		return nil, cli.Usagef("--behavior %s: %v", *list, err)
 	}
 	spec := api.Spec{
 		Name:     *name,
@@ -112,7 +102,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		spec.Seed = seed
 		spec.SeedBy = strings.ToLower(*seedBy)
 	} else if fs.Changed("seed-by") {
-		return nil, usagef("--seed-by needs --seed")
+		return nil, cli.Usagef("--seed-by needs --seed")
 	}
 	if err := checkAddr("--proxy", spec.Listen); err != nil {
 		return nil, err
@@ -132,7 +122,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if *config != "" {
 		cf, err := readConfig(*config)
 		if err != nil {
-			return nil, usagef("--config %s: %v", *config, err)
+			return nil, cli.Usagef("--config %s: %v", *config, err)
 		}
 		if o.apiAddr == "" {
 			o.apiAddr = cf.API
@@ -145,12 +135,12 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if o.apiAddr != "" {
 		host, _, err := net.SplitHostPort(o.apiAddr)
 		if err != nil {
-			return nil, usagef("--api %q: want HOST:PORT", o.apiAddr)
+			return nil, cli.Usagef("--api %q: want HOST:PORT", o.apiAddr)
 		}
 		if host == "" {
 			o.apiAddr = net.JoinHostPort("127.0.0.1", strings.TrimPrefix(o.apiAddr, ":"))
 		} else if !api.IsLoopback(host) && !o.apiPublic {
-			return nil, usagef("--api %s is not a loopback address; add --api-public to serve the control API there", o.apiAddr)
+			return nil, cli.Usagef("--api %s is not a loopback address; add --api-public to serve the control API there", o.apiAddr)
 		}
 	}
 	return o, nil
@@ -159,10 +149,10 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 func checkAddr(flag, addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return usagef("%s %q: want HOST:PORT", flag, addr)
+		return cli.Usagef("%s %q: want HOST:PORT", flag, addr)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return usagef("%s %q: bad port", flag, addr)
+		return cli.Usagef("%s %q: bad port", flag, addr)
 	}
 	return nil
 }
@@ -173,16 +163,16 @@ func checkSpec(spec api.Spec, what string) error {
 	s := api.New(api.Options{})
 	cfg, err := s.Config(spec)
 	if err != nil {
-		return usagef("%s: %v", what, err)
+		return cli.Usagef("%s: %v", what, err)
 	}
 	if cfg.Seeded && cfg.SeedBy != "" && cfg.SeedBy != "request" && cfg.SeedBy != "path" {
-		return usagef("--seed-by %q: request or path", cfg.SeedBy)
+		return cli.Usagef("--seed-by %q: request or path", cfg.SeedBy)
 	}
 	if cfg.SeedBy == "path" && cfg.Protocol == fault.TCP {
-		return usagef("--seed-by path needs --protocol http")
+		return cli.Usagef("--seed-by path needs --protocol http")
 	}
 	if _, err := fault.NewPlan(cfg.Protocol, cfg.Faults); err != nil {
-		return usagef("%s: %v", what, err)
+		return cli.Usagef("%s: %v", what, err)
 	}
 	return nil
 }
@@ -191,7 +181,7 @@ func checkNames(specs []api.Spec) error {
 	seen := map[string]bool{}
 	for _, s := range specs {
 		if seen[s.Name] {
-			return usagef("two proxies are called %q", s.Name)
+			return cli.Usagef("two proxies are called %q", s.Name)
 		}
 		seen[s.Name] = true
 	}

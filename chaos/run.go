@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,13 +12,7 @@ import (
 
 	"flagsuite/chaos/api"
 	"flagsuite/chaos/proxy"
-)
-
-// Exit codes.
-const (
-	exitOK    = 0
-	exitFatal = 1 // a port could not be opened
-	exitUsage = 2
+	"flagsuite/common/cli"
 )
 
 // run is the whole command: parse, start the proxies and the API, print the
@@ -27,17 +20,7 @@ const (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stdout)
 	if err != nil {
-		var ue *usageError
-		switch {
-		case errors.Is(err, errHelp):
-			return exitOK
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", ue.msg, usageLine)
-			return exitUsage
-		default:
-			fmt.Fprintf(stderr, "chaos: %v\n", err)
-			return exitFatal
-		}
+		return cli.ReportError(err, "chaos", usageLine, stderr)
 	}
 
 	var logger *slog.Logger
@@ -51,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		p, err := srv.Start(spec)
 		if err != nil {
 			fmt.Fprintf(stderr, "chaos: proxy %s on %s: %v\n", spec.Name, spec.Listen, err)
-			return exitFatal
+			return cli.ExitFatal
 		}
 		fmt.Fprintf(stdout, "chaos %s -> %s\n", readyURL(p, spec.Listen), spec.Backend)
 	}
@@ -61,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ln, err := net.Listen("tcp", o.apiAddr)
 		if err != nil {
 			fmt.Fprintf(stderr, "chaos: api on %s: %v\n", o.apiAddr, err)
-			return exitFatal
+			return cli.ExitFatal
 		}
 		apiSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go apiSrv.Serve(ln)
@@ -75,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cancel()
 	}
 	srv.Close()
-	return exitOK
+	return cli.ExitOK
 }
 
 // readyURL shows a proxy's address with the host as the user wrote it and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,13 +13,8 @@ import (
 // run is the whole command, with its streams passed in so tests can run it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parse(args, stdout)
-	var uerr *usageError
-	switch {
-	case errors.Is(err, errHelp):
-		return cli.ExitOK
-	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "*** Usage error: %s\n%s\n", uerr.msg, usageLine)
-		return cli.ExitUsage
+	if err != nil {
+		return cli.ReportError(err, "testserver", usageLine, stderr)
 	}
 
 	data, source := dataset.Embedded(), "the embedded data set"

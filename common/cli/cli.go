@@ -64,7 +64,8 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-func usageErrorf(format string, a ...any) error {
+// Usagef returns a *UsageError with a formatted message.
+func Usagef(format string, a ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, a...)}
 }
 
@@ -138,31 +139,31 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 
 	if cfg.Server, err = servers.Lookup(server); err != nil {
 		if strings.Contains(server, "://") { // a URL: say what is wrong with it
-			return Config{}, usageErrorf("--server: %v", err)
+			return Config{}, Usagef("--server: %v", err)
 		}
-		return Config{}, usageErrorf("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
+		return Config{}, Usagef("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
 			strings.Join(servers.Labels, ", "), server)
 	}
 	if !slices.Contains(Strategies, strategy) {
-		return Config{}, usageErrorf("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
+		return Config{}, Usagef("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
 	}
 	cfg.Strategy = strategy
 	if cfg.Timeout <= 0 {
-		return Config{}, usageErrorf("--timeout must be > 0; got %s", cfg.Timeout)
+		return Config{}, Usagef("--timeout must be > 0; got %s", cfg.Timeout)
 	}
 	if cfg.Dest == "" {
-		return Config{}, usageErrorf("--dest DIR must not be empty")
+		return Config{}, Usagef("--dest DIR must not be empty")
 	}
 	if cfg.Retries < 0 {
-		return Config{}, usageErrorf("--retries N must be >= 0; got %d", cfg.Retries)
+		return Config{}, Usagef("--retries N must be >= 0; got %d", cfg.Retries)
 	}
 	if cfg.Writers < 0 {
-		return Config{}, usageErrorf("--writers N must be >= 0; got %d", cfg.Writers)
+		return Config{}, Usagef("--writers N must be >= 0; got %d", cfg.Writers)
 	}
 
 	if c.Simple {
 		if fs.NArg() > 0 {
-			return Config{}, usageErrorf("%s takes no country codes; got %q", c.Name, fs.Arg(0))
+			return Config{}, Usagef("%s takes no country codes; got %q", c.Name, fs.Arg(0))
 		}
 		cfg.Codes = slices.Clone(countries.Default)
 		slices.Sort(cfg.Codes)
@@ -208,7 +209,7 @@ func ExpandCodes(args []string, all, every bool) ([]string, error) {
 		case len(cc) == 2 && isAZ(cc[0]) && isAZ(cc[1]):
 			set[cc] = true
 		default:
-			return nil, usageErrorf("each CC argument must be A to Z or AA to ZZ; got %q", arg)
+			return nil, Usagef("each CC argument must be A to Z or AA to ZZ; got %q", arg)
 		}
 	}
 	var base []string

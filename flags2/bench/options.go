@@ -35,8 +35,6 @@ var (
 const Usage = "usage: flags2 bench [-h] [--strategies LIST] [--servers LIST] [--codes LIST] [--ladder LIST]\n" +
 	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']"
 
-func usagef(format string, a ...any) error { return &cli.UsageError{Msg: fmt.Sprintf(format, a...)} }
-
 // Output formats of the results on stdout.
 const (
 	formatTable = "table"
@@ -98,7 +96,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return options{}, &cli.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return options{}, usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
+		return options{}, cli.Usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
 	}
 
 	if c.Strategies, err = pickStrategies(strategies); err != nil {
@@ -115,19 +113,19 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	switch {
 	case c.Reps < 1:
-		return options{}, usagef("--reps N must be >= 1; got %d", c.Reps)
+		return options{}, cli.Usagef("--reps N must be >= 1; got %d", c.Reps)
 	case c.Delay <= 0:
-		return options{}, usagef("--delay D must be > 0; got %s", c.Delay)
+		return options{}, cli.Usagef("--delay D must be > 0; got %s", c.Delay)
 	case c.ErrorDelay < 0:
-		return options{}, usagef("--error-delay D must be >= 0; got %s", c.ErrorDelay)
+		return options{}, cli.Usagef("--error-delay D must be >= 0; got %s", c.ErrorDelay)
 	case c.ErrorRate < 0 || c.ErrorRate > 1:
-		return options{}, usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
+		return options{}, cli.Usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
 	case c.MaxCell <= 0:
-		return options{}, usagef("--max-cell D must be > 0; got %s", c.MaxCell)
+		return options{}, cli.Usagef("--max-cell D must be > 0; got %s", c.MaxCell)
 	case limit < 0:
-		return options{}, usagef("--limit N must be >= 1; got %d", limit)
+		return options{}, cli.Usagef("--limit N must be >= 1; got %d", limit)
 	case jsonOut && csvOut:
-		return options{}, usagef("--json and --csv cannot be used together")
+		return options{}, cli.Usagef("--json and --csv cannot be used together")
 	}
 	if c.ErrorRate == 0 {
 		c.ErrorRate = -1 // site.Config: negative means none, zero the book's 25 %
@@ -135,7 +133,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Seed, c.Limit = seed, limit
 	for _, ext := range c.External {
 		if !strings.Contains(ext, "{base_url}") {
-			return options{}, usagef("--external CMD must contain {base_url}; got %q", ext)
+			return options{}, cli.Usagef("--external CMD must contain {base_url}; got %q", ext)
 		}
 	}
 	o.format = formatTable
@@ -157,12 +155,12 @@ func pickStrategies(list []string) ([]string, error) {
 	for _, s := range list {
 		s = strings.ToLower(strings.TrimSpace(s))
 		if !slices.Contains(cli.Strategies, s) {
-			return nil, usagef("--strategies must list %s; got %q", strings.Join(cli.Strategies, ", "), s)
+			return nil, cli.Usagef("--strategies must list %s; got %q", strings.Join(cli.Strategies, ", "), s)
 		}
 		out = appendNew(out, s)
 	}
 	if len(out) == 0 {
-		return nil, usagef("--strategies must not be empty")
+		return nil, cli.Usagef("--strategies must not be empty")
 	}
 	return out, nil
 }
@@ -172,12 +170,12 @@ func pickServers(list []string) ([]string, error) {
 	for _, s := range list {
 		s = strings.ToUpper(strings.TrimSpace(s))
 		if !slices.Contains(DefaultServers, s) {
-			return nil, usagef("--servers must list %s; got %q", strings.Join(DefaultServers, ", "), s)
+			return nil, cli.Usagef("--servers must list %s; got %q", strings.Join(DefaultServers, ", "), s)
 		}
 		out = appendNew(out, s)
 	}
 	if len(out) == 0 {
-		return nil, usagef("--servers must not be empty")
+		return nil, cli.Usagef("--servers must not be empty")
 	}
 	return out, nil
 }
@@ -193,11 +191,11 @@ func pickCodes(list []string) ([]string, error) {
 		case "e", "every":
 			out = appendNew(out, "-e")
 		default:
-			return nil, usagef("--codes must list -a, -e; got %q", s)
+			return nil, cli.Usagef("--codes must list -a, -e; got %q", s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, usagef("--codes must not be empty")
+		return nil, cli.Usagef("--codes must not be empty")
 	}
 	return out, nil
 }
@@ -207,14 +205,14 @@ func pickLadder(list []string) ([]int, error) {
 	for _, s := range list {
 		m, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || m < 1 || m > cli.MaxConcurrency {
-			return nil, usagef("--ladder must list whole numbers from 1 to %d; got %q", cli.MaxConcurrency, s)
+			return nil, cli.Usagef("--ladder must list whole numbers from 1 to %d; got %q", cli.MaxConcurrency, s)
 		}
 		if !slices.Contains(out, m) {
 			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {
-		return nil, usagef("--ladder must not be empty")
+		return nil, cli.Usagef("--ladder must not be empty")
 	}
 	slices.Sort(out)
 	return out, nil
