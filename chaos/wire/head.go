@@ -90,7 +90,6 @@ func (h *headReader) wholeHead() int {
 	if len(p) == 0 || p[0] == '\r' || p[0] == '\n' {
 		return 0
 	}
-	h.nends = 0
 	for i := 0; ; {
 		j := bytes.IndexByte(p[i:], '\n')
 		if j < 0 {
