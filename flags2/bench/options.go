@@ -151,31 +151,26 @@ this program, timed by its own --json report. Prints a table (or JSON, CSV)
 and writes an SVG plot of time against concurrency.`
 
 func pickStrategies(list []string) ([]string, error) {
-	var out []string
-	for _, s := range list {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if !slices.Contains(cli.Strategies, s) {
-			return nil, cli.Usagef("--strategies must list %s; got %q", strings.Join(cli.Strategies, ", "), s)
-		}
-		out = appendNew(out, s)
-	}
-	if len(out) == 0 {
-		return nil, cli.Usagef("--strategies must not be empty")
-	}
-	return out, nil
+	return pickFrom("--strategies", list, cli.Strategies, strings.ToLower)
 }
 
 func pickServers(list []string) ([]string, error) {
+	return pickFrom("--servers", list, DefaultServers, strings.ToUpper)
+}
+
+// pickFrom checks a non-empty list against the allowed values, after
+// trimming and case-folding each item, and drops repeats.
+func pickFrom(flag string, list, allowed []string, fold func(string) string) ([]string, error) {
 	var out []string
 	for _, s := range list {
-		s = strings.ToUpper(strings.TrimSpace(s))
-		if !slices.Contains(DefaultServers, s) {
-			return nil, cli.Usagef("--servers must list %s; got %q", strings.Join(DefaultServers, ", "), s)
+		s = fold(strings.TrimSpace(s))
+		if !slices.Contains(allowed, s) {
+			return nil, cli.Usagef("%s must list %s; got %q", flag, strings.Join(allowed, ", "), s)
 		}
 		out = appendNew(out, s)
 	}
 	if len(out) == 0 {
-		return nil, cli.Usagef("--servers must not be empty")
+		return nil, cli.Usagef("%s must not be empty", flag)
 	}
 	return out, nil
 }
