@@ -134,21 +134,18 @@ func (o *options) fail(name string, err error) {
 	}
 }
 
-func (o *options) duration(name string) time.Duration {
-	d, err := ParseDuration(o.raw(name))
+// parsed reads an option with parse, noting the first error.
+func parsed[T any](o *options, name string, parse func(string) (T, error)) T {
+	v, err := parse(o.raw(name))
 	if err != nil {
 		o.fail(name, err)
 	}
-	return d
+	return v
 }
 
-func (o *options) size(name string) int64 {
-	n, err := ParseSize(o.raw(name))
-	if err != nil {
-		o.fail(name, err)
-	}
-	return n
-}
+func (o *options) duration(name string) time.Duration { return parsed(o, name, ParseDuration) }
+
+func (o *options) size(name string) int64 { return parsed(o, name, ParseSize) }
 
 func (o *options) positiveSize(name string) int64 {
 	n := o.size(name)
@@ -158,21 +155,9 @@ func (o *options) positiveSize(name string) int64 {
 	return n
 }
 
-func (o *options) fraction(name string) float64 {
-	f, err := ParseFraction(o.raw(name))
-	if err != nil {
-		o.fail(name, err)
-	}
-	return f
-}
+func (o *options) fraction(name string) float64 { return parsed(o, name, ParseFraction) }
 
-func (o *options) statuses(name string) []int {
-	s, err := ParseStatuses(o.raw(name))
-	if err != nil {
-		o.fail(name, err)
-	}
-	return s
-}
+func (o *options) statuses(name string) []int { return parsed(o, name, ParseStatuses) }
 
 func (o *options) count(name string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(o.raw(name)))
@@ -182,13 +167,7 @@ func (o *options) count(name string) int {
 	return n
 }
 
-func (o *options) direction(name string) Direction {
-	d, err := ParseDirection(o.raw(name))
-	if err != nil {
-		o.fail(name, err)
-	}
-	return d
-}
+func (o *options) direction(name string) Direction { return parsed(o, name, ParseDirection) }
 
 func (o *options) choice(name string, allowed ...string) string {
 	v := strings.ToLower(strings.TrimSpace(o.raw(name)))
