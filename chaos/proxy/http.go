@@ -212,7 +212,6 @@ func (c *httpConn) closeAll() {
 // short wait for the client's own FIN, so that unread request bytes in the
 // kernel do not turn the close into an RST that could destroy the response.
 func (c *httpConn) lingerClose() {
-	type closeWriter interface{ CloseWrite() error }
 	if cw, ok := c.client.(closeWriter); ok {
 		cw.CloseWrite()
 		c.client.SetReadDeadline(time.Now().Add(lingerTime))

@@ -78,8 +78,10 @@ func copyHalf(dst, src net.Conn) bool {
 	return true
 }
 
+// closeWriter is a connection that can send its end (a FIN) and still read.
+type closeWriter interface{ CloseWrite() error }
+
 func closeWrite(c net.Conn) {
-	type closeWriter interface{ CloseWrite() error }
 	if cw, ok := c.(closeWriter); ok {
 		cw.CloseWrite()
 	} else {
