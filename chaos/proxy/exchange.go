@@ -229,7 +229,7 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 	} else if err := x.sendStart(head, body); err != nil {
 		return err
 	}
-	if rest := body.Remaining(); rest > 0 && c.bbr.Buffered() == 0 {
+	if rest := body.Remaining(); rest >= spliceMin && c.bbr.Buffered() == 0 {
 		ctcp, ok1 := c.client.(*net.TCPConn)
 		btcp, ok2 := c.backend.(*net.TCPConn)
 		if ok1 && ok2 {

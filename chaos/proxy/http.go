@@ -18,6 +18,7 @@ const (
 	clientReaderSize  = 4 << 10                // request heads; bodies bypass it
 	backendReaderSize = 16 << 10               // response heads and the start of bodies: a 12 KB flag arrives in one read
 	relayBufSize      = 32 << 10               // the buffer bodies are copied through
+	spliceMin         = 64 << 10               // rest of a body worth splicing; less goes through relayBuf
 	maxDiscard        = 1 << 20                // request body drained to keep a connection after not forwarding it
 	lingerTime        = 100 * time.Millisecond // after a final response, wait this long for the client's FIN before closing
 )
