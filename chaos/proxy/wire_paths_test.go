@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,50 @@ func TestResponseInPieces(t *testing.T) {
 		if string(got) != resp {
 			t.Fatalf("response %d = %q; want the backend's %q", i, got, resp)
 		}
+	}
+}
+
+// TestBodyRestAfterHead has the backend send a head and the start of its
+// body, and the rest only once the client has that start: the proxy then
+// holds a whole head and an empty buffer, and relays the rest as it comes,
+// through its buffer when it is short and spliced when it is long.
+func TestBodyRestAfterHead(t *testing.T) {
+	for _, size := range []int{100, spliceMin + 1} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			const first = "first part "
+			rest := strings.Repeat("x", size)
+			head := "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(first)+size) + "\r\n\r\n"
+			more := make(chan struct{})
+			backend := tcpBackend(t, func(c net.Conn) {
+				br := bufio.NewReader(c)
+				for {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					c.Write([]byte(head + first))
+					select {
+					case <-more:
+					case <-time.After(10 * time.Second):
+						return
+					}
+					c.Write([]byte(rest))
+				}
+			})
+			p := start(t, Config{Backend: backend})
+			rc := dialRaw(t, p.Addr().String())
+			for i := range 2 { // and the connection stays usable
+				rc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+				rc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				got := make([]byte, len(head)+len(first))
+				if _, err := io.ReadFull(rc.br, got); err != nil || string(got) != head+first {
+					t.Fatalf("response %d starts %q, %v; want %q", i, got, err, head+first)
+				}
+				more <- struct{}{}
+				got = make([]byte, size)
+				if n, err := io.ReadFull(rc.br, got); err != nil || string(got) != rest {
+					t.Fatalf("response %d: got %d bytes of the rest, %v; want %d x's", i, n, err, size)
+				}
+			}
+		})
 	}
 }
