@@ -144,10 +144,6 @@ func (x *exchange) Forward(ctx context.Context) (*wire.Response, error) {
 // buffered go out in one write.
 func (x *exchange) send(resp *wire.Response) error {
 	c := x.c
-	if x.headLeft > 0 && resp.Mode != wire.Length {
-		c.bbr.Discard(x.headLeft)
-		x.headLeft = 0
-	}
 	body := resp.Body(c.bbr, &c.respBody)
 	head := resp.Head
 	if x.tagged() {

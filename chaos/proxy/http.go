@@ -235,8 +235,9 @@ func (c *httpConn) roundTrip() error {
 		}
 	}
 	for {
-		// A response Pass relays unchanged is left in the reader, head
-		// and all, to be written from there.
+		// The head of a response Pass relays unchanged, with a length
+		// (what sendLength sends), is left in the reader to be written
+		// from there with the body's start.
 		var n int
 		var err error
 		if c.x.plain {
@@ -247,11 +248,15 @@ func (c *httpConn) roundTrip() error {
 		if err != nil {
 			return err
 		}
-		if !c.resp.Interim() {
+		final := !c.resp.Interim()
+		if final && c.resp.Mode == wire.Length {
 			c.x.headLeft = n
 			break
 		}
 		c.bbr.Discard(n)
+		if final {
+			break
+		}
 		if _, err := c.client.Write(c.resp.Head); err != nil {
 			return &clientError{err}
 		}
