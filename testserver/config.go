@@ -66,7 +66,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		return config{}, cli.ErrHelp
 	}
 	if err != nil {
-		return config{}, &cli.UsageError{Msg: err.Error()}
+		return config{}, cli.Usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
 		return config{}, cli.Usagef("unexpected argument %q: testserver takes only options", fs.Arg(0))

@@ -93,7 +93,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return options{}, cli.ErrHelp
 	}
 	if err != nil {
-		return options{}, &cli.UsageError{Msg: err.Error()}
+		return options{}, cli.Usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
 		return options{}, cli.Usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
