@@ -11,11 +11,10 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"flagsuite/common/cli"
-
 	"flagsuite/chaos/api"
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/fault"
+	"flagsuite/common/command"
 )
 
 const usageLine = "usage: chaos [-h] [--protocol http|tcp] [--backend HOST:PORT] [--proxy HOST:PORT] " +
@@ -59,24 +58,24 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printHelp(stdout, fs)
-			return nil, cli.ErrHelp
+			return nil, command.ErrHelp
 		}
-		return nil, cli.Usagef("%v", err)
+		return nil, command.Usagef("%v", err)
 	}
 	if *help {
 		printHelp(stdout, fs)
-		return nil, cli.ErrHelp
+		return nil, command.ErrHelp
 	}
 	if fs.NArg() > 0 {
-		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
+		return nil, command.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	o := &options{apiAddr: *apiAddr, apiPublic: *apiPublic, quiet: *quiet}
 	var err error
 	if o.dialTimeout, err = fault.ParseDuration(*dial); err != nil || o.dialTimeout == 0 {
-		return nil, cli.Usagef("--dial-timeout: want a positive duration, got %q", *dial)
+		return nil, command.Usagef("--dial-timeout: want a positive duration, got %q", *dial)
 	}
 	if o.idleTimeout, err = fault.ParseDuration(*idle); err != nil {
-		return nil, cli.Usagef("--idle-timeout: %v", err)
+		return nil, command.Usagef("--idle-timeout: %v", err)
 	}
 	if o.idleTimeout == 0 {
 		o.idleTimeout = -1 // the proxy's "never"
@@ -84,11 +83,11 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 
 	proto := strings.ToLower(*protocol)
 	if proto != string(fault.HTTP) && proto != string(fault.TCP) {
-		return nil, cli.Usagef("--protocol %q: http or tcp", *protocol)
+		return nil, command.Usagef("--protocol %q: http or tcp", *protocol)
 	}
 	items, err := behavior.Parse(*list)
 	if err != nil {
-		return nil, cli.Usagef("--behavior %s: %v", *list, err)
+		return nil, command.Usagef("--behavior %s: %v", *list, err)
 	}
 	spec := api.Spec{
 		Name:     *name,
@@ -102,7 +101,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		spec.Seed = seed
 		spec.SeedBy = strings.ToLower(*seedBy)
 	} else if fs.Changed("seed-by") {
-		return nil, cli.Usagef("--seed-by needs --seed")
+		return nil, command.Usagef("--seed-by needs --seed")
 	}
 	if err := checkAddr("--proxy", spec.Listen); err != nil {
 		return nil, err
@@ -122,7 +121,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if *config != "" {
 		cf, err := readConfig(*config)
 		if err != nil {
-			return nil, cli.Usagef("--config %s: %v", *config, err)
+			return nil, command.Usagef("--config %s: %v", *config, err)
 		}
 		if o.apiAddr == "" {
 			o.apiAddr = cf.API
@@ -135,12 +134,12 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if o.apiAddr != "" {
 		host, _, err := net.SplitHostPort(o.apiAddr)
 		if err != nil {
-			return nil, cli.Usagef("--api %q: want HOST:PORT", o.apiAddr)
+			return nil, command.Usagef("--api %q: want HOST:PORT", o.apiAddr)
 		}
 		if host == "" {
 			o.apiAddr = net.JoinHostPort("127.0.0.1", strings.TrimPrefix(o.apiAddr, ":"))
 		} else if !api.IsLoopback(host) && !o.apiPublic {
-			return nil, cli.Usagef("--api %s is not a loopback address; add --api-public to serve the control API there", o.apiAddr)
+			return nil, command.Usagef("--api %s is not a loopback address; add --api-public to serve the control API there", o.apiAddr)
 		}
 	}
 	return o, nil
@@ -149,10 +148,10 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 func checkAddr(flag, addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return cli.Usagef("%s %q: want HOST:PORT", flag, addr)
+		return command.Usagef("%s %q: want HOST:PORT", flag, addr)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return cli.Usagef("%s %q: bad port", flag, addr)
+		return command.Usagef("%s %q: bad port", flag, addr)
 	}
 	return nil
 }
@@ -163,16 +162,16 @@ func checkSpec(spec api.Spec, what string) error {
 	s := api.New(api.Options{})
 	cfg, err := s.Config(spec)
 	if err != nil {
-		return cli.Usagef("%s: %v", what, err)
+		return command.Usagef("%s: %v", what, err)
 	}
 	if cfg.Seeded && cfg.SeedBy != "" && cfg.SeedBy != "request" && cfg.SeedBy != "path" {
-		return cli.Usagef("--seed-by %q: request or path", cfg.SeedBy)
+		return command.Usagef("--seed-by %q: request or path", cfg.SeedBy)
 	}
 	if cfg.SeedBy == "path" && cfg.Protocol == fault.TCP {
-		return cli.Usagef("--seed-by path needs --protocol http")
+		return command.Usagef("--seed-by path needs --protocol http")
 	}
 	if _, err := fault.NewPlan(cfg.Protocol, cfg.Faults); err != nil {
-		return cli.Usagef("%s: %v", what, err)
+		return command.Usagef("%s: %v", what, err)
 	}
 	return nil
 }
@@ -181,7 +180,7 @@ func checkNames(specs []api.Spec) error {
 	seen := map[string]bool{}
 	for _, s := range specs {
 		if seen[s.Name] {
-			return cli.Usagef("two proxies are called %q", s.Name)
+			return command.Usagef("two proxies are called %q", s.Name)
 		}
 		seen[s.Name] = true
 	}
@@ -191,7 +190,7 @@ func checkNames(specs []api.Spec) error {
 func printHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintln(w, usageLine)
 	fmt.Fprintln(w, "\nA fault-injecting HTTP/TCP proxy; runs the Vaurien command lines of Fluent Python.")
-	fmt.Fprint(w, "\n", cli.Options(fs))
+	fmt.Fprint(w, "\n", command.Options(fs))
 	behavior.PrintUsage(w)
 	fmt.Fprintln(w, `
 Durations are seconds (.5) or Go durations (500ms); sizes are bytes (1024, 10k, 2M).

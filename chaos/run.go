@@ -12,7 +12,7 @@ import (
 
 	"flagsuite/chaos/api"
 	"flagsuite/chaos/proxy"
-	"flagsuite/common/cli"
+	"flagsuite/common/command"
 )
 
 // run is the whole command: parse, start the proxies and the API, print the
@@ -20,7 +20,7 @@ import (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parse(args, stdout)
 	if err != nil {
-		return cli.ReportError(err, "chaos", usageLine, stderr)
+		return command.ReportError(err, "chaos", usageLine, stderr)
 	}
 
 	var logger *slog.Logger
@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		p, err := srv.Start(spec)
 		if err != nil {
 			fmt.Fprintf(stderr, "chaos: proxy %s on %s: %v\n", spec.Name, spec.Listen, err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		fmt.Fprintf(stdout, "chaos %s -> %s\n", readyURL(p, spec.Listen), spec.Backend)
 	}
@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ln, err := net.Listen("tcp", o.apiAddr)
 		if err != nil {
 			fmt.Fprintf(stderr, "chaos: api on %s: %v\n", o.apiAddr, err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		apiSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go apiSrv.Serve(ln)
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cancel()
 	}
 	srv.Close()
-	return cli.ExitOK
+	return command.ExitOK
 }
 
 // readyURL shows a proxy's address with the host as the user wrote it and

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"flagsuite/common/cli"
-	"flagsuite/common/clienttest"
 	"flagsuite/common/countries"
 	"flagsuite/common/fetch"
+	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )

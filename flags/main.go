@@ -1,5 +1,5 @@
 package main
 
-import "flagsuite/common/runner"
+import "flagsuite/common/command"
 
-func main() { runner.Main(run) }
+func main() { command.Main(run) }

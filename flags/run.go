@@ -6,14 +6,15 @@ import (
 	"io"
 	"time"
 
-	"flagsuite/common/autoserve"
 	"flagsuite/common/cli"
+	"flagsuite/common/command"
 	"flagsuite/common/fetch"
 	"flagsuite/common/flagdata"
 	"flagsuite/common/store"
+	"flagsuite/testserver/autoserve"
 )
 
-var command = cli.Command{
+var flagsCommand = cli.Command{
 	Name:    "flags",
 	Summary: "Download the flags of the 20 most populous countries.",
 	Simple:  true,
@@ -28,21 +29,21 @@ var strategies = map[string]func(ctx context.Context, d downloader, codes []stri
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := command.Parse(args, stdout)
+	cfg, err := flagsCommand.Parse(args, stdout)
 	if err != nil {
-		return command.ReportParseError(err, stderr)
+		return flagsCommand.ReportParseError(err, stderr)
 	}
 	if !cfg.NoEmbed {
-		stop, err := autoserve.Start(ctx, cfg.Server, stderr, command.Name)
+		stop, err := autoserve.Start(ctx, cfg.Server, stderr, flagsCommand.Name)
 		if err != nil {
 			fmt.Fprintf(stderr, "flags: %v\n", err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		defer stop()
 	}
 	if err := store.PrepareDir(cfg.Dest); err != nil {
 		fmt.Fprintf(stderr, "flags: %v\n", err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	client := fetch.New(fetch.Config{Concurrency: cfg.Concurrency, Timeout: cfg.Timeout})
 	defer client.CloseIdle()
@@ -58,12 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "flags: %v\n", err)
 		if ctx.Err() != nil {
-			return cli.ExitInterrupted
+			return command.ExitInterrupted
 		}
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	fmt.Fprintf(stdout, "%d downloads in %.2fs\n", count, time.Since(start).Seconds())
-	return cli.ExitOK
+	return command.ExitOK
 }
 
 // downloader gets one flag and saves it.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"flagsuite/common/clienttest"
 	"flagsuite/common/report"
+	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/site"
 )
 

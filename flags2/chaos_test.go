@@ -9,7 +9,7 @@ import (
 
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/proxy"
-	"flagsuite/common/clienttest"
+	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 
+	"flagsuite/testserver/autoserve"
+
 	"flagsuite/common/cli"
 	"flagsuite/common/engine"
 	"flagsuite/common/fetch"
@@ -20,6 +22,7 @@ var family = runner.Family{
 			"flags2 bench [options] times the strategies against each other (flags2 bench -h).",
 	},
 	NewTask: imageTask,
+	Serve:   autoserve.Start,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"flagsuite/common/cli"
-	"flagsuite/common/clienttest"
+	"flagsuite/common/command"
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
+	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )
@@ -43,7 +43,7 @@ func TestErrorServerTally(t *testing.T) {
 			dest := t.TempDir()
 			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-e", "-m", "100",
 				"--strategy", strategy, "-s", clienttest.Serve(t, s), "--dest", dest)
-			if code != cli.ExitOK {
+			if code != command.ExitOK {
 				t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 			}
 			if rep.Requested != 676 {
@@ -85,7 +85,7 @@ func TestRealDataSet(t *testing.T) {
 			dest := t.TempDir()
 			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-e", "-m", "50",
 				"--strategy", strategy, "-s", clienttest.Serve(t, s), "--dest", dest)
-			if code != cli.ExitOK {
+			if code != command.ExitOK {
 				t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 			}
 			checkRun(t, rep, dest, data)
@@ -107,7 +107,7 @@ func TestRetriesBringErrorsBelowOnePercent(t *testing.T) {
 	// order and the outcome is the same on every run.
 	code, rep, stderr := clienttest.RunJSON(t, context.Background(), f.Run, "-e", "--strategy", "sequential",
 		"--retries", "3", "-s", clienttest.Serve(t, s), "--dest", dest)
-	if code != cli.ExitOK {
+	if code != command.ExitOK {
 		t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 	}
 	checkRun(t, rep, dest, dataset.Embedded())
@@ -164,7 +164,7 @@ func TestHostileServers(t *testing.T) {
 				dest := t.TempDir()
 				code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "AD", "BR",
 					"--strategy", strategy, "--timeout", "300ms", "-s", srv.URL+"/"+kind, "--dest", dest)
-				if code != cli.ExitOK {
+				if code != command.ExitOK {
 					t.Fatalf("exit code %d; want 0\n%s", code, stderr)
 				}
 				if rep.OK != 1 || rep.Errors != 1 || rep.Results[1].Status != "error" {
@@ -259,7 +259,7 @@ func TestInterrupt(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := family.Run(ctx, []string{"-a", "-m", "5", "--strategy", strategy, "--no-embed",
 				"-s", srv.URL + "/flags", "--dest", dest}, &stdout, &stderr)
-			if code != cli.ExitInterrupted {
+			if code != command.ExitInterrupted {
 				t.Fatalf("exit code %d; want 130\n%s", code, stderr.String())
 			}
 			out := stdout.String()
@@ -292,7 +292,7 @@ func TestUnwritableDest(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := family.Run(context.Background(), []string{"--no-embed", "-s", srv.URL, "--dest", filepath.Join(file, "sub")},
 		&stdout, &stderr)
-	if code != cli.ExitFatal || strings.Count(stderr.String(), "\n") != 1 || requests.Load() != 0 {
+	if code != command.ExitFatal || strings.Count(stderr.String(), "\n") != 1 || requests.Load() != 0 {
 		t.Errorf("exit %d, stderr %q, %d requests; want 1, one line, no request", code, stderr.String(), requests.Load())
 	}
 }
@@ -303,7 +303,7 @@ func TestFailFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
 		want int
-	}{{nil, cli.ExitOK}, {[]string{"--fail"}, cli.ExitFatal}} {
+	}{{nil, command.ExitOK}, {[]string{"--fail"}, command.ExitFatal}} {
 		args := append([]string{"BR", "--no-embed", "-s", srv.URL + "/flags", "--dest", t.TempDir()}, tt.args...)
 		if code := family.Run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); code != tt.want {
 			t.Errorf("flags2 %q = exit %d; want %d", args, code, tt.want)
@@ -315,7 +315,7 @@ func TestUsageError(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := family.Run(context.Background(), []string{"-m", "0"}, &stdout, &stderr)
 	want := "*** Usage error: --max_req CONCURRENT must be >= 1\n" + family.Command.Usage() + "\n"
-	if code != cli.ExitUsage || stderr.String() != want || stdout.Len() != 0 {
+	if code != command.ExitUsage || stderr.String() != want || stdout.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 2, %q", code, stderr.String(), want)
 	}
 }
@@ -328,7 +328,7 @@ func TestUnreachableServer(t *testing.T) {
 	srv.Close() // nothing listens there now
 	var stdout, stderr bytes.Buffer
 	code := family.Run(context.Background(), []string{"-l", "5", "-s", base, "--dest", t.TempDir()}, &stdout, &stderr)
-	if code != cli.ExitOK || !strings.Contains(stdout.String(), "  5 errors.") {
+	if code != command.ExitOK || !strings.Contains(stdout.String(), "  5 errors.") {
 		t.Errorf("exit %d, report:\n%s\nwant 0 and 5 errors", code, stdout.String())
 	}
 	if want := `every request failed with "connection refused": is ` + base + " up?"; !strings.Contains(stderr.String(), want) {

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"flagsuite/common/clienttest"
 	"flagsuite/common/flagdata"
 	"flagsuite/common/report"
+	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )

@@ -2,7 +2,9 @@ package main
 
 import (
 	"flagsuite/common/cli"
+	"flagsuite/common/command"
 	"flagsuite/common/runner"
+	"flagsuite/testserver/autoserve"
 )
 
 // family is flags2's command with the two-request task.
@@ -12,6 +14,7 @@ var family = runner.Family{
 		Summary: "Download flags and their metadata; save each flag under its country's name.",
 	},
 	NewTask: countryTask,
+	Serve:   autoserve.Start,
 }
 
-func main() { runner.Main(family.Run) }
+func main() { command.Main(family.Run) }

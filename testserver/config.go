@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
+	"flagsuite/common/command"
 
-	"flagsuite/common/cli"
+	"github.com/spf13/pflag"
 )
 
 const usageLine = "usage: testserver [-h] [--bind ADDR] [--only LABEL[,LABEL]] [--data PATH] [--seed N] [-q] [OPTIONS]"
@@ -35,7 +35,7 @@ type config struct {
 }
 
 // parse reads the command line (without the program name). On -h it prints
-// the help to stdout and returns cli.ErrHelp; a bad line gives a *cli.UsageError.
+// the help to stdout and returns command.ErrHelp; a bad line gives a *command.UsageError.
 func parse(args []string, stdout io.Writer) (config, error) {
 	fs := pflag.NewFlagSet("testserver", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run prints errors and usage, once
@@ -62,20 +62,20 @@ func parse(args []string, stdout io.Writer) (config, error) {
 
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stdout, "%s\n\nRuns the LOCAL, DELAY and ERROR flag servers.\n\n%s", usageLine, cli.Options(fs))
-		return config{}, cli.ErrHelp
+		fmt.Fprintf(stdout, "%s\n\nRuns the LOCAL, DELAY and ERROR flag servers.\n\n%s", usageLine, command.Options(fs))
+		return config{}, command.ErrHelp
 	}
 	if err != nil {
-		return config{}, cli.Usagef("%v", err)
+		return config{}, command.Usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return config{}, cli.Usagef("unexpected argument %q: testserver takes only options", fs.Arg(0))
+		return config{}, command.Usagef("unexpected argument %q: testserver takes only options", fs.Arg(0))
 	}
 	cfg.seeded = fs.Changed("seed")
 
 	for _, l := range only {
 		if !slices.Contains(labels, strings.ToUpper(l)) {
-			return config{}, cli.Usagef("--only takes %s; got %q", strings.Join(labels, ", "), l)
+			return config{}, command.Usagef("--only takes %s; got %q", strings.Join(labels, ", "), l)
 		}
 	}
 	for _, label := range labels { // in this order, whatever the order given
@@ -84,31 +84,31 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		}
 	}
 	if len(cfg.only) == 0 {
-		return config{}, cli.Usagef("--only needs at least one of %s", strings.Join(labels, ", "))
+		return config{}, command.Usagef("--only needs at least one of %s", strings.Join(labels, ", "))
 	}
 	taken := map[int]string{}
 	for _, label := range cfg.only {
 		p, flag := *ports[label], "--"+strings.ToLower(label)+"-port"
 		if p < 0 || p > 65535 {
-			return config{}, cli.Usagef("%s must be 0 to 65535; got %d", flag, p)
+			return config{}, command.Usagef("%s must be 0 to 65535; got %d", flag, p)
 		}
 		if other, dup := taken[p]; dup && p != 0 {
-			return config{}, cli.Usagef("%s %d is also %s", flag, p, other)
+			return config{}, command.Usagef("%s %d is also %s", flag, p, other)
 		}
 		taken[p] = flag
 		cfg.ports[label] = p
 	}
 	switch {
 	case cfg.minDelay < 0:
-		return config{}, cli.Usagef("--min-delay must not be negative; got %v", cfg.minDelay)
+		return config{}, command.Usagef("--min-delay must not be negative; got %v", cfg.minDelay)
 	case cfg.maxDelay < cfg.minDelay:
-		return config{}, cli.Usagef("--max-delay %v is below --min-delay %v", cfg.maxDelay, cfg.minDelay)
+		return config{}, command.Usagef("--max-delay %v is below --min-delay %v", cfg.maxDelay, cfg.minDelay)
 	case cfg.errorDelay < 0:
-		return config{}, cli.Usagef("--error-delay must not be negative; got %v", cfg.errorDelay)
+		return config{}, command.Usagef("--error-delay must not be negative; got %v", cfg.errorDelay)
 	case !(cfg.errorRate >= 0 && cfg.errorRate <= 1): // also refuses NaN
-		return config{}, cli.Usagef("--error-rate must be 0 to 1; got %v", cfg.errorRate)
+		return config{}, command.Usagef("--error-rate must be 0 to 1; got %v", cfg.errorRate)
 	case cfg.errorStatus < 400 || cfg.errorStatus > 599:
-		return config{}, cli.Usagef("--error-status must be an HTTP error status, 400 to 599; got %d", cfg.errorStatus)
+		return config{}, command.Usagef("--error-status must be an HTTP error status, 400 to 599; got %d", cfg.errorStatus)
 	}
 	return cfg, nil
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 
-	"flagsuite/common/cli"
+	"flagsuite/common/command"
 	"flagsuite/testserver/dataset"
 )
 
@@ -14,7 +14,7 @@ import (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parse(args, stdout)
 	if err != nil {
-		return cli.ReportError(err, "testserver", usageLine, stderr)
+		return command.ReportError(err, "testserver", usageLine, stderr)
 	}
 
 	data, source := dataset.Embedded(), "the embedded data set"
@@ -22,7 +22,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fsys, closer, err := dataset.Open(cfg.data)
 		if err != nil {
 			fmt.Fprintf(stderr, "testserver: %v\n", err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		defer closer.Close()
 		data, source = fsys, cfg.data
@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	codes, err := dataset.Codes(data)
 	if err != nil {
 		fmt.Fprintf(stderr, "testserver: %s: %v\n", source, err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 
 	var logger *slog.Logger
@@ -43,14 +43,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	servers, err := listen(cfg, data, logger, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "testserver: %v\n", err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	if err := serve(ctx, servers, stdout); err != nil {
 		fmt.Fprintf(stderr, "testserver: %v\n", err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	if !cfg.quiet {
 		fmt.Fprintln(stderr, "testserver: stopped")
 	}
-	return cli.ExitOK
+	return command.ExitOK
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"flagsuite/common/command"
 	"flagsuite/common/countries"
 	"flagsuite/common/servers"
 )
@@ -59,19 +60,6 @@ type Command struct {
 	Simple bool
 }
 
-// UsageError is a bad command line. Its message is shown after "*** Usage error: ".
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-// Usagef returns a *UsageError with a formatted message.
-func Usagef(format string, a ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, a...)}
-}
-
-// ErrHelp is returned by Parse after it has printed the help text.
-var ErrHelp = errors.New("help requested")
-
 // Usage returns the usage line, without a trailing newline.
 func (c Command) Usage() string {
 	if c.Simple {
@@ -81,7 +69,7 @@ func (c Command) Usage() string {
 }
 
 // Parse reads args (without the program name). On -h it prints the help to
-// stdout and returns ErrHelp; a bad line gives a *UsageError.
+// stdout and returns command.ErrHelp; a bad line gives a *command.UsageError.
 func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	defStrategy := c.DefaultStrategy
 	if defStrategy == "" {
@@ -130,40 +118,40 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", c.Usage(), c.summary(), Options(fs))
-		return Config{}, ErrHelp
+		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", c.Usage(), c.summary(), command.Options(fs))
+		return Config{}, command.ErrHelp
 	}
 	if err != nil {
-		return Config{}, &UsageError{Msg: cleanPflagError(err)}
+		return Config{}, &command.UsageError{Msg: cleanPflagError(err)}
 	}
 
 	if cfg.Server, err = servers.Lookup(server); err != nil {
 		if strings.Contains(server, "://") { // a URL: say what is wrong with it
-			return Config{}, Usagef("--server: %v", err)
+			return Config{}, command.Usagef("--server: %v", err)
 		}
-		return Config{}, Usagef("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
+		return Config{}, command.Usagef("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
 			strings.Join(servers.Labels, ", "), server)
 	}
 	if !slices.Contains(Strategies, strategy) {
-		return Config{}, Usagef("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
+		return Config{}, command.Usagef("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
 	}
 	cfg.Strategy = strategy
 	if cfg.Timeout <= 0 {
-		return Config{}, Usagef("--timeout must be > 0; got %s", cfg.Timeout)
+		return Config{}, command.Usagef("--timeout must be > 0; got %s", cfg.Timeout)
 	}
 	if cfg.Dest == "" {
-		return Config{}, Usagef("--dest DIR must not be empty")
+		return Config{}, command.Usagef("--dest DIR must not be empty")
 	}
 	if cfg.Retries < 0 {
-		return Config{}, Usagef("--retries N must be >= 0; got %d", cfg.Retries)
+		return Config{}, command.Usagef("--retries N must be >= 0; got %d", cfg.Retries)
 	}
 	if cfg.Writers < 0 {
-		return Config{}, Usagef("--writers N must be >= 0; got %d", cfg.Writers)
+		return Config{}, command.Usagef("--writers N must be >= 0; got %d", cfg.Writers)
 	}
 
 	if c.Simple {
 		if fs.NArg() > 0 {
-			return Config{}, Usagef("%s takes no country codes; got %q", c.Name, fs.Arg(0))
+			return Config{}, command.Usagef("%s takes no country codes; got %q", c.Name, fs.Arg(0))
 		}
 		cfg.Codes = slices.Clone(countries.Default)
 		slices.Sort(cfg.Codes)
@@ -209,7 +197,7 @@ func ExpandCodes(args []string, all, every bool) ([]string, error) {
 		case len(cc) == 2 && isAZ(cc[0]) && isAZ(cc[1]):
 			set[cc] = true
 		default:
-			return nil, Usagef("each CC argument must be A to Z or AA to ZZ; got %q", arg)
+			return nil, command.Usagef("each CC argument must be A to Z or AA to ZZ; got %q", arg)
 		}
 	}
 	var base []string
@@ -284,27 +272,8 @@ func cleanPflagError(err error) string {
 	return fmt.Sprintf("invalid value %s for %s: %s", value, names, reason)
 }
 
-// Options formats the visible flags of fs for --help, one per line, without
-// pflag's "[=true|false]" decoration on switches.
-func Options(fs *pflag.FlagSet) string {
-	var b strings.Builder
-	b.WriteString("options:\n")
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden {
-			return
-		}
-		name := "    --" + f.Name
-		if f.Shorthand != "" {
-			name = "-" + f.Shorthand + ", --" + f.Name
-		}
-		varname, usage := pflag.UnquoteUsage(f)
-		if varname != "" {
-			name += " " + varname
-		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.Value.Type() != "N" {
-			usage += " (default " + f.DefValue + ")"
-		}
-		fmt.Fprintf(&b, "  %-28s %s\n", name, usage)
-	})
-	return b.String()
+// ReportParseError prints what Parse returned and gives the exit status: 0
+// after help, 2 with "*** Usage error: …" and the usage line for a bad line.
+func (c Command) ReportParseError(err error, stderr io.Writer) int {
+	return command.ReportError(err, c.Name, c.Usage(), stderr)
 }

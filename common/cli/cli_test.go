@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"flagsuite/common/command"
 	"flagsuite/common/countries"
 )
 
@@ -156,16 +157,16 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			_, err := flags2.Parse(tt.args, &bytes.Buffer{})
-			var uerr *UsageError
+			var uerr *command.UsageError
 			if !errors.As(err, &uerr) {
-				t.Fatalf("Parse(%q) error = %v; want a *UsageError", tt.args, err)
+				t.Fatalf("Parse(%q) error = %v; want a *command.UsageError", tt.args, err)
 			}
 			if !strings.Contains(uerr.Msg, tt.msg) {
 				t.Errorf("Parse(%q) error = %q; want it to contain %q", tt.args, uerr.Msg, tt.msg)
 			}
 			var stderr bytes.Buffer
-			if code := flags2.ReportParseError(err, &stderr); code != ExitUsage {
-				t.Errorf("exit code = %d; want %d", code, ExitUsage)
+			if code := flags2.ReportParseError(err, &stderr); code != command.ExitUsage {
+				t.Errorf("exit code = %d; want %d", code, command.ExitUsage)
 			}
 			wantOut := "*** Usage error: " + uerr.Msg + "\n" + flags2.Usage() + "\n"
 			if stderr.String() != wantOut {
@@ -179,10 +180,10 @@ func TestHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "--help"} {
 		var stdout bytes.Buffer
 		_, err := flags2.Parse([]string{arg}, &stdout)
-		if !errors.Is(err, ErrHelp) {
-			t.Fatalf("Parse(%s) error = %v; want ErrHelp", arg, err)
+		if !errors.Is(err, command.ErrHelp) {
+			t.Fatalf("Parse(%s) error = %v; want command.ErrHelp", arg, err)
 		}
-		if code := flags2.ReportParseError(err, &bytes.Buffer{}); code != ExitOK {
+		if code := flags2.ReportParseError(err, &bytes.Buffer{}); code != command.ExitOK {
 			t.Errorf("exit code after %s = %d; want 0", arg, code)
 		}
 		out := stdout.String()
@@ -205,7 +206,7 @@ func TestSimpleCommand(t *testing.T) {
 	}
 	for _, args := range [][]string{{"BR"}, {"-a"}, {"-v"}, {"--json"}} {
 		_, err := flags.Parse(args, &bytes.Buffer{})
-		var uerr *UsageError
+		var uerr *command.UsageError
 		if !errors.As(err, &uerr) {
 			t.Errorf("flags Parse(%q) error = %v; want a usage error", args, err)
 		}
@@ -219,9 +220,9 @@ func FuzzExpandCodes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, arg string) {
 		codes, err := ExpandCodes(strings.Fields(arg), false, false)
 		if err != nil {
-			var uerr *UsageError
+			var uerr *command.UsageError
 			if !errors.As(err, &uerr) {
-				t.Fatalf("ExpandCodes(%q) error %v is not a *UsageError", arg, err)
+				t.Fatalf("ExpandCodes(%q) error %v is not a *command.UsageError", arg, err)
 			}
 			return
 		}

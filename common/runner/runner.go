@@ -10,12 +10,13 @@ import (
 	"io"
 	"time"
 
-	"flagsuite/common/autoserve"
 	"flagsuite/common/cli"
+	"flagsuite/common/command"
 	"flagsuite/common/engine"
 	"flagsuite/common/fetch"
 	"flagsuite/common/progress"
 	"flagsuite/common/report"
+	"flagsuite/common/servers"
 	"flagsuite/common/store"
 )
 
@@ -24,6 +25,11 @@ type Family struct {
 	Command cli.Command
 	// NewTask builds the per-code task of a run.
 	NewTask func(client *fetch.Client, cfg cli.Config) engine.Task
+	// Serve, when set, starts an in-process server for the run's server
+	// when nothing listens at its address (testserver/autoserve.Start); the
+	// command wires it in, so this package needs nothing of the servers.
+	// It returns a function that stops what it started.
+	Serve func(ctx context.Context, srv servers.Server, notice io.Writer, name string) (stop func(), err error)
 	// Tune, when set, adjusts the HTTP client's configuration before use;
 	// tests shorten the retry backoff with it.
 	Tune func(*fetch.Config)
@@ -40,13 +46,13 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	// start a server or send a request.
 	if err := store.PrepareDir(cfg.Dest); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
-	if !cfg.NoEmbed {
-		stop, err := autoserve.Start(ctx, cfg.Server, stderr, name)
+	if !cfg.NoEmbed && f.Serve != nil {
+		stop, err := f.Serve(ctx, cfg.Server, stderr, name)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		defer stop()
 	}
@@ -61,7 +67,7 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	sum.ConnsOpened, sum.ConnsReused = client.Conns()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 
 	if hint := unreachable(sum.Tally); hint != "" {
@@ -71,18 +77,18 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	if cfg.JSON {
 		if err := report.WriteJSON(stdout, sum); err != nil {
 			fmt.Fprintf(stderr, "%s: writing the report: %v\n", name, err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 	} else {
 		report.Final(stdout, sum)
 	}
 	switch {
 	case sum.Interrupted:
-		return cli.ExitInterrupted
+		return command.ExitInterrupted
 	case cfg.Fail && sum.Tally.Count(report.Error) > 0:
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
-	return cli.ExitOK
+	return command.ExitOK
 }
 
 // Download runs task over cfg.Codes and returns the summary of the run. It

@@ -28,7 +28,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"flagsuite/common/cli"
+	"flagsuite/common/command"
 )
 
 // Config says what to measure. The zero value measures the default matrix
@@ -94,7 +94,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	o, err := parse(args, stdout)
 	if err != nil {
-		return cli.ReportError(err, "flags2 bench", Usage, stderr)
+		return command.ReportError(err, "flags2 bench", Usage, stderr)
 	}
 	if !o.quiet {
 		o.cfg.Progress = stderr
@@ -103,7 +103,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	res, err := Measure(ctx, o.cfg)
 	if err != nil && !res.Interrupted {
 		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	switch o.format {
 	case formatJSON:
@@ -115,12 +115,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "flags2 bench: writing the results: %v\n", err)
-		return cli.ExitFatal
+		return command.ExitFatal
 	}
 	if o.svg != "" && len(res.Rows) > 0 {
 		if err := writeSVGFile(o.svg, res); err != nil {
 			fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
-			return cli.ExitFatal
+			return command.ExitFatal
 		}
 		if !o.quiet {
 			fmt.Fprintf(stderr, "flags2 bench: plot written to %s\n", o.svg)
@@ -128,9 +128,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "flags2 bench: interrupted; the results above are partial\n")
-		return cli.ExitInterrupted
+		return command.ExitInterrupted
 	}
-	return cli.ExitOK
+	return command.ExitOK
 }
 
 // writeSVGFile writes the plot to a temporary file renamed into place, so

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"flagsuite/common/cli"
+	"flagsuite/common/command"
 )
 
 // Defaults of the options, chosen so that a bare "flags2 bench" finishes
@@ -87,16 +88,16 @@ func parse(args []string, stdout io.Writer) (options, error) {
 
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		// cli.Options omits empty defaults of plain values, not these.
-		opts := strings.NewReplacer(" (default [])", "", " (default 0s)", "").Replace(cli.Options(fs))
+		// command.Options omits empty defaults of plain values, not these.
+		opts := strings.NewReplacer(" (default [])", "", " (default 0s)", "").Replace(command.Options(fs))
 		fmt.Fprintf(stdout, "%s\n\n%s\n\n%s", Usage, summary, opts)
-		return options{}, cli.ErrHelp
+		return options{}, command.ErrHelp
 	}
 	if err != nil {
-		return options{}, cli.Usagef("%v", err)
+		return options{}, command.Usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return options{}, cli.Usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
+		return options{}, command.Usagef("flags2 bench takes no arguments; got %q", fs.Arg(0))
 	}
 
 	if c.Strategies, err = pickStrategies(strategies); err != nil {
@@ -113,19 +114,19 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	switch {
 	case c.Reps < 1:
-		return options{}, cli.Usagef("--reps N must be >= 1; got %d", c.Reps)
+		return options{}, command.Usagef("--reps N must be >= 1; got %d", c.Reps)
 	case c.Delay <= 0:
-		return options{}, cli.Usagef("--delay D must be > 0; got %s", c.Delay)
+		return options{}, command.Usagef("--delay D must be > 0; got %s", c.Delay)
 	case c.ErrorDelay < 0:
-		return options{}, cli.Usagef("--error-delay D must be >= 0; got %s", c.ErrorDelay)
+		return options{}, command.Usagef("--error-delay D must be >= 0; got %s", c.ErrorDelay)
 	case c.ErrorRate < 0 || c.ErrorRate > 1:
-		return options{}, cli.Usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
+		return options{}, command.Usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
 	case c.MaxCell <= 0:
-		return options{}, cli.Usagef("--max-cell D must be > 0; got %s", c.MaxCell)
+		return options{}, command.Usagef("--max-cell D must be > 0; got %s", c.MaxCell)
 	case limit < 0:
-		return options{}, cli.Usagef("--limit N must be >= 1; got %d", limit)
+		return options{}, command.Usagef("--limit N must be >= 1; got %d", limit)
 	case jsonOut && csvOut:
-		return options{}, cli.Usagef("--json and --csv cannot be used together")
+		return options{}, command.Usagef("--json and --csv cannot be used together")
 	}
 	if c.ErrorRate == 0 {
 		c.ErrorRate = -1 // site.Config: negative means none, zero the book's 25 %
@@ -133,7 +134,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	c.Seed, c.Limit = seed, limit
 	for _, ext := range c.External {
 		if !strings.Contains(ext, "{base_url}") {
-			return options{}, cli.Usagef("--external CMD must contain {base_url}; got %q", ext)
+			return options{}, command.Usagef("--external CMD must contain {base_url}; got %q", ext)
 		}
 	}
 	o.format = formatTable
@@ -165,12 +166,12 @@ func pickFrom(flag string, list, allowed []string, fold func(string) string) ([]
 	for _, s := range list {
 		s = fold(strings.TrimSpace(s))
 		if !slices.Contains(allowed, s) {
-			return nil, cli.Usagef("%s must list %s; got %q", flag, strings.Join(allowed, ", "), s)
+			return nil, command.Usagef("%s must list %s; got %q", flag, strings.Join(allowed, ", "), s)
 		}
 		out = appendNew(out, s)
 	}
 	if len(out) == 0 {
-		return nil, cli.Usagef("%s must not be empty", flag)
+		return nil, command.Usagef("%s must not be empty", flag)
 	}
 	return out, nil
 }
@@ -186,11 +187,11 @@ func pickCodes(list []string) ([]string, error) {
 		case "e", "every":
 			out = appendNew(out, "-e")
 		default:
-			return nil, cli.Usagef("--codes must list -a, -e; got %q", s)
+			return nil, command.Usagef("--codes must list -a, -e; got %q", s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, cli.Usagef("--codes must not be empty")
+		return nil, command.Usagef("--codes must not be empty")
 	}
 	return out, nil
 }
@@ -200,14 +201,14 @@ func pickLadder(list []string) ([]int, error) {
 	for _, s := range list {
 		m, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || m < 1 || m > cli.MaxConcurrency {
-			return nil, cli.Usagef("--ladder must list whole numbers from 1 to %d; got %q", cli.MaxConcurrency, s)
+			return nil, command.Usagef("--ladder must list whole numbers from 1 to %d; got %q", cli.MaxConcurrency, s)
 		}
 		if !slices.Contains(out, m) {
 			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {
-		return nil, cli.Usagef("--ladder must not be empty")
+		return nil, command.Usagef("--ladder must not be empty")
 	}
 	slices.Sort(out)
 	return out, nil

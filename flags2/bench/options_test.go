@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flagsuite/common/cli"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"flagsuite/common/command"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -92,7 +93,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, strategies, servers, codes, ladder string) {
 		o, err := parse([]string{"--strategies=" + strategies, "--servers=" + servers, "--codes=" + codes,
 			"--ladder=" + ladder}, &bytes.Buffer{})
-		var uerr *cli.UsageError
+		var uerr *command.UsageError
 		if err != nil {
 			if !errors.As(err, &uerr) {
 				t.Fatalf("error %v is not a usage error", err)

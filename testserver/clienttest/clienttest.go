@@ -18,7 +18,7 @@ import (
 	"strings"
 	"testing"
 
-	"flagsuite/common/cli"
+	"flagsuite/common/command"
 	"flagsuite/common/report"
 	"flagsuite/testserver/dataset"
 )
@@ -90,7 +90,7 @@ func RunJSON(t testing.TB, ctx context.Context, run RunFunc, args ...string) (in
 	args = append(slices.Clip(args), "--json", "--no-embed")
 	code := run(ctx, args, &stdout, &stderr)
 	var rep report.JSON
-	if code != cli.ExitUsage && code != cli.ExitFatal {
+	if code != command.ExitUsage && code != command.ExitFatal {
 		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 			t.Fatalf("run %q: stdout is not a JSON report: %v\n%s\nstderr: %s", args, err, stdout.String(), stderr.String())
 		}
