@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"flagsuite/common/cli"
 	"flagsuite/common/countries"
 	"flagsuite/common/fetch"
+	"flagsuite/common/strategy"
 	"flagsuite/testserver/clienttest"
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
@@ -25,7 +25,7 @@ import (
 func TestEachStrategyDownloadsTheTwenty(t *testing.T) {
 	base := clienttest.Serve(t, site.New(site.Config{}))
 	want := slices.Sorted(slices.Values(countries.Default))
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			dest := t.TempDir()
 			var stdout, stderr bytes.Buffer
@@ -86,7 +86,7 @@ func TestSemaphoreBound(t *testing.T) {
 
 func TestFirstErrorStops(t *testing.T) {
 	base := clienttest.Serve(t, site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		var stdout, stderr bytes.Buffer
 		dest := t.TempDir()
 		code := run(context.Background(), []string{"--strategy", strategy, "-s", base, "--dest", dest, "--no-embed"},
@@ -134,15 +134,15 @@ func TestUsage(t *testing.T) {
 func BenchmarkStrategies(b *testing.B) {
 	base := clienttest.Serve(b, site.New(site.Config{}))
 	codes := countries.All()
-	for _, strategy := range clienttest.Strategies {
-		b.Run(strategy, func(b *testing.B) {
+	for _, s := range strategy.All {
+		b.Run(string(s), func(b *testing.B) {
 			client := fetch.New(fetch.Config{Concurrency: 30})
 			defer client.CloseIdle()
 			b.ReportAllocs()
 			for b.Loop() {
 				d := downloader{client: client, base: base, dest: b.TempDir()}
 				n := 0
-				err := strategies[strategy](context.Background(), d, codes, cli.DefaultConcurrency[strategy], func(string) { n++ })
+				err := strategies[s](context.Background(), d, codes, s.DefaultConcurrency(), func(string) { n++ })
 				if err != nil || n != len(codes) {
 					b.Fatalf("%d saved, %v", n, err)
 				}

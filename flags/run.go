@@ -11,6 +11,7 @@ import (
 	"flagsuite/common/fetch"
 	"flagsuite/common/flagdata"
 	"flagsuite/common/store"
+	"flagsuite/common/strategy"
 	"flagsuite/testserver/autoserve"
 )
 
@@ -22,10 +23,10 @@ var flagsCommand = cli.Command{
 
 // strategies maps --strategy to its implementation. Each calls saved with a
 // code once its file is in place, and returns the first error.
-var strategies = map[string]func(ctx context.Context, d downloader, codes []string, n int, saved func(cc string)) error{
-	"sequential": sequential,
-	"pool":       pool,
-	"loop":       loop,
+var strategies = map[strategy.Name]func(ctx context.Context, d downloader, codes []string, n int, saved func(cc string)) error{
+	strategy.Sequential: sequential,
+	strategy.Pool:       pool,
+	strategy.Loop:       loop,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -23,7 +23,7 @@ import (
 // LOCAL server at -m 100 with each strategy.
 func BenchmarkEveryLocal(b *testing.B) {
 	base := clienttest.Serve(b, site.New(site.Config{}))
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		b.Run(strategy, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

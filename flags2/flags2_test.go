@@ -37,7 +37,7 @@ func errorSite(seed int64) *site.Site {
 }
 
 func TestErrorServerTally(t *testing.T) {
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			s := errorSite(42)
 			dest := t.TempDir()
@@ -79,7 +79,7 @@ func countryKnown(cc string) bool {
 
 func TestRealDataSet(t *testing.T) {
 	data := clienttest.RealData(t)
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			s := site.New(site.Config{Mode: site.Error, ErrorDelay: -1, Seed: 7, Seeded: true, Data: data})
 			dest := t.TempDir()
@@ -159,7 +159,7 @@ func TestHostileServers(t *testing.T) {
 	srv := httptest.NewServer(hostile(t))
 	defer srv.Close()
 	for _, kind := range []string{"truncate", "reset", "hang", "garbage"} {
-		for _, strategy := range clienttest.Strategies {
+		for _, strategy := range clienttest.Strategies() {
 			t.Run(kind+"/"+strategy, func(t *testing.T) {
 				dest := t.TempDir()
 				code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "AD", "BR",
@@ -242,7 +242,7 @@ func TestNoAnimationWhenNotATerminal(t *testing.T) {
 // TestInterrupt cancels a run against DELAY once requests are in flight, as
 // the first Ctrl-C does: exit 130, a partial report, no temporary files.
 func TestInterrupt(t *testing.T) {
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

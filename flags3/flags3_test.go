@@ -40,7 +40,7 @@ func metadataName(t *testing.T, data fs.FS) func(report.JSONResult) string {
 
 func TestAllFromLocal(t *testing.T) {
 	base := clienttest.Serve(t, site.New(site.Config{}))
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			dest := t.TempDir()
 			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-a", "-m", "20", "--strategy", strategy, "-s", base, "--dest", dest)
@@ -53,7 +53,7 @@ func TestAllFromLocal(t *testing.T) {
 }
 
 func TestErrorServerTally(t *testing.T) {
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			s := site.New(site.Config{Mode: site.Error, ErrorDelay: -1, Seed: 11, Seeded: true})
 			dest := t.TempDir()
@@ -74,7 +74,7 @@ func TestErrorServerTally(t *testing.T) {
 func TestRealDataSet(t *testing.T) {
 	data := clienttest.RealData(t)
 	base := clienttest.Serve(t, site.New(site.Config{Data: data}))
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			dest := t.TempDir()
 			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-a", "-m", "30", "--strategy", strategy, "-s", base, "--dest", dest)
@@ -90,7 +90,7 @@ func TestRealDataSet(t *testing.T) {
 // -m bounds requests, not codes, and with -m 1 the two requests of a code
 // are never in flight together.
 func TestSemaphoreCountsRequests(t *testing.T) {
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		for _, m := range []int{1, 3} {
 			s := site.New(site.Config{Mode: site.Delay, MinDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond})
 			code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "B", "-m", strconv.Itoa(m), "--strategy", strategy,
@@ -140,7 +140,7 @@ func TestMetadataProblems(t *testing.T) {
 		w.Write(image)
 	})
 	base := clienttest.Serve(t, h)
-	for _, strategy := range clienttest.Strategies {
+	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			root := t.TempDir()
 			dest := filepath.Join(root, "a", "b")

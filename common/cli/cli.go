@@ -23,22 +23,17 @@ import (
 	"flagsuite/common/command"
 	"flagsuite/common/countries"
 	"flagsuite/common/servers"
+	"flagsuite/common/strategy"
 )
 
 // MaxConcurrency caps --max_req, as MAX_CONCUR_REQ does in the book.
 const MaxConcurrency = 1000
 
-// Strategies lists the accepted --strategy values.
-var Strategies = []string{"sequential", "pool", "loop"}
-
-// DefaultConcurrency is the --max_req default of each strategy.
-var DefaultConcurrency = map[string]int{"sequential": 1, "pool": 30, "loop": 5}
-
 // Config is what a command line asks for.
 type Config struct {
 	Codes       []string       // upper-case codes, de-duplicated, sorted, cut by --limit
 	Server      servers.Server // -s: LOCAL by default
-	Strategy    string         // "sequential", "pool" or "loop"
+	Strategy    strategy.Name  // sequential, pool or loop
 	Concurrency int            // min(--max_req or the strategy's default, MaxConcurrency, len(Codes))
 	Verbose     bool           // -v: one line per code instead of the progress bar
 	Timeout     time.Duration  // --timeout for each request: 10s by default
@@ -52,9 +47,9 @@ type Config struct {
 
 // Command describes one command's line: its name and which options it has.
 type Command struct {
-	Name            string // "flags2"
-	Summary         string // one line for --help
-	DefaultStrategy string // "loop" when empty
+	Name            string        // "flags2"
+	Summary         string        // one line for --help
+	DefaultStrategy strategy.Name // strategy.Default when empty
 	// Simple selects the flags family's short line: no code arguments, no
 	// -a/-e/-l/-v and none of the report or retry options.
 	Simple bool
@@ -71,9 +66,9 @@ func (c Command) Usage() string {
 // Parse reads args (without the program name). On -h it prints the help to
 // stdout and returns command.ErrHelp; a bad line gives a *command.UsageError.
 func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
-	defStrategy := c.DefaultStrategy
-	if defStrategy == "" {
-		defStrategy = "loop"
+	cfg := Config{Strategy: c.DefaultStrategy}
+	if cfg.Strategy == "" {
+		cfg.Strategy = strategy.Default
 	}
 	fs := pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and help are printed by the caller, once
@@ -87,13 +82,11 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	fs.SortFlags = false
 
 	var (
-		cfg      Config
-		all      bool
-		every    bool
-		limit    = positive{name: "--limit N"}
-		maxReq   = positive{name: "--max_req CONCURRENT"}
-		server   string
-		strategy string
+		all    bool
+		every  bool
+		limit  = positive{name: "--limit N"}
+		maxReq = positive{name: "--max_req CONCURRENT"}
+		server string
 	)
 	if !c.Simple {
 		fs.BoolVarP(&all, "all", "a", false, "get all available flags (the 194 codes of the embedded list)")
@@ -105,7 +98,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	if !c.Simple {
 		fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "output detailed progress info")
 	}
-	fs.StringVar(&strategy, "strategy", defStrategy, "concurrency strategy `NAME`: "+strings.Join(Strategies, ", "))
+	fs.Var(&cfg.Strategy, "strategy", "concurrency strategy `NAME`: "+strategy.List())
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "time limit `D` for each request")
 	fs.StringVar(&cfg.Dest, "dest", "downloaded", "`DIR` to save the flags in")
 	if !c.Simple {
@@ -132,10 +125,6 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		return Config{}, command.Usagef("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
 			strings.Join(servers.Labels, ", "), server)
 	}
-	if !slices.Contains(Strategies, strategy) {
-		return Config{}, command.Usagef("--strategy must be one of %s; got %q", strings.Join(Strategies, ", "), strategy)
-	}
-	cfg.Strategy = strategy
 	if cfg.Timeout <= 0 {
 		return Config{}, command.Usagef("--timeout must be > 0; got %s", cfg.Timeout)
 	}
@@ -165,7 +154,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		}
 	}
 
-	want := DefaultConcurrency[strategy]
+	want := cfg.Strategy.DefaultConcurrency()
 	if maxReq.set {
 		want = maxReq.n
 	}

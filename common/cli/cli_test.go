@@ -144,7 +144,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-s", "ftp://x/flags"}, `--server: unknown server "ftp://x/flags"`},
 		{[]string{"-s", "http://"}, `--server: bad server URL "http://": no host`},
 		{[]string{"-s", "http://exa mple.com/flags"}, `--server: bad server URL "http://exa mple.com/flags": `},
-		{[]string{"--strategy", "threads"}, `--strategy must be one of sequential, pool, loop; got "threads"`},
+		{[]string{"--strategy", "threads"}, `invalid value "threads" for --strategy: must be one of sequential, pool, loop`},
 		{[]string{"--timeout", "0s"}, "--timeout must be > 0"},
 		{[]string{"--timeout", "soon"}, `invalid value "soon" for --timeout: `},
 		{[]string{"--retries", "x"}, `invalid value "x" for --retries: must be an integer`},

@@ -22,13 +22,7 @@ import (
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
 	"flagsuite/common/store"
-)
-
-// The strategies.
-const (
-	Sequential = "sequential" // one request at a time, in code order
-	Pool       = "pool"       // a fixed pool of worker goroutines fed from a queue
-	Loop       = "loop"       // one goroutine per code, a semaphore around each request
+	"flagsuite/common/strategy"
 )
 
 // Task does the network part of one code and says how it went. It holds gate
@@ -47,10 +41,10 @@ type Outcome struct {
 
 // Config says how to run.
 type Config struct {
-	Strategy    string      // Sequential, Pool or Loop; Loop when empty
-	Concurrency int         // workers (Pool) or semaphore weight (Loop); at least 1
-	Dest        string      // folder the writers save into
-	Writers     *store.Pool // the disk-write executor; nil writes inline
+	Strategy    strategy.Name // strategy.Default (loop) when empty
+	Concurrency int           // workers (Pool) or semaphore weight (Loop); 0 counts as 1
+	Dest        string        // folder the writers save into
+	Writers     *store.Pool   // the disk-write executor; nil writes inline
 }
 
 // Run fetches every code with task and calls handle exactly once per code, on
@@ -65,12 +59,14 @@ func Run(ctx context.Context, cfg Config, codes []string, task Task, handle func
 	n := max(cfg.Concurrency, 1)
 
 	switch cfg.Strategy {
-	case Sequential:
+	case strategy.Sequential:
 		go sequential(ctx, codes, task, d)
-	case Pool:
+	case strategy.Pool:
 		go pool(ctx, codes, n, task, d)
-	default:
+	case strategy.Loop, "":
 		go loop(ctx, codes, n, task, d)
+	default: // the command line refuses unknown names; this is a caller's bug
+		panic(fmt.Sprintf("engine: unknown strategy %q", cfg.Strategy))
 	}
 	for range codes {
 		handle(<-results)

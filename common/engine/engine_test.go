@@ -15,9 +15,10 @@ import (
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
 	"flagsuite/common/store"
+	"flagsuite/common/strategy"
 )
 
-var strategies = []string{Sequential, Pool, Loop}
+var strategies = strategy.All
 
 // fakeTask answers without a network: codes starting with X are not found,
 // with Y are errors, the rest are downloads whose bytes are the code. It
@@ -97,9 +98,9 @@ func TestRunCountsEveryCodeOnce(t *testing.T) {
 
 func TestConcurrencyBound(t *testing.T) {
 	for _, tt := range []struct {
-		strategy string
+		strategy strategy.Name
 		n        int64
-	}{{Sequential, 1}, {Pool, 3}, {Loop, 3}} {
+	}{{strategy.Sequential, 1}, {strategy.Pool, 3}, {strategy.Loop, 3}} {
 		f := &fakeTask{}
 		Run(context.Background(), Config{Strategy: tt.strategy, Concurrency: int(tt.n), Dest: t.TempDir()},
 			countries.Every(), f.run, func(report.Result) {})
@@ -112,7 +113,7 @@ func TestConcurrencyBound(t *testing.T) {
 func TestCancelReportsNotAttempted(t *testing.T) {
 	codes := countries.Every()
 	for _, strategy := range strategies {
-		t.Run(strategy, func(t *testing.T) {
+		t.Run(string(strategy), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var once sync.Once
@@ -158,7 +159,7 @@ func TestWriteFailureIsAnError(t *testing.T) {
 		f := &fakeTask{}
 		pool := store.NewPool(writers)
 		var tally report.Tally
-		Run(context.Background(), Config{Strategy: Loop, Concurrency: 2, Dest: dest, Writers: pool},
+		Run(context.Background(), Config{Strategy: strategy.Loop, Concurrency: 2, Dest: dest, Writers: pool},
 			[]string{"AD", "BR"}, f.run, tally.Add)
 		pool.Close()
 		if tally.Count(report.Error) != 2 {
@@ -170,4 +171,15 @@ func TestWriteFailureIsAnError(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestUnknownStrategyPanics(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("Run with strategy \"threads\" did not panic; an unknown strategy must never run as another")
+		}
+	}()
+	Run(context.Background(), Config{Strategy: "threads", Concurrency: 1, Dest: t.TempDir()}, []string{"BR"},
+		func(ctx context.Context, cc string, gate fetch.Gate) Outcome { return Outcome{} }, func(report.Result) {})
 }

@@ -444,3 +444,17 @@ func TestIdlePoolSize(t *testing.T) {
 		t.Errorf("default transport opened %d connections in %d waves of %d; want %d", got, waves, conc, want)
 	}
 }
+
+func TestSemaphoreBelowOnePanics(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int64{0, -1} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Semaphore(%d) did not panic; a gate that never opens is a programming error", n)
+				}
+			}()
+			fetch.Semaphore(n)
+		}()
+	}
+}

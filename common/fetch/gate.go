@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"fmt"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -27,10 +28,13 @@ func (noGate) Acquire(ctx context.Context) error { return ctx.Err() }
 func (noGate) Release()                          {}
 
 // Semaphore returns a Gate that lets at most n requests through at a time,
-// backed by golang.org/x/sync/semaphore. An n below 1 counts as 1: a gate
-// that never opens would only hang the caller.
+// backed by golang.org/x/sync/semaphore. n must be at least 1: a gate that
+// never opens would only hang its caller, so Semaphore panics instead.
 func Semaphore(n int64) Gate {
-	return weighted{semaphore.NewWeighted(max(n, 1))}
+	if n < 1 {
+		panic(fmt.Sprintf("fetch.Semaphore(%d): the weight must be at least 1", n))
+	}
+	return weighted{semaphore.NewWeighted(n)}
 }
 
 type weighted struct{ w *semaphore.Weighted }

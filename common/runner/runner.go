@@ -96,7 +96,7 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 // per code; otherwise a progress bar on stderr.
 func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, stderr io.Writer) (report.Summary, error) {
 	sum := report.Summary{
-		Strategy: cfg.Strategy, Server: cfg.Server, Concurrency: cfg.Concurrency,
+		Strategy: string(cfg.Strategy), Server: cfg.Server, Concurrency: cfg.Concurrency,
 		Requested: len(cfg.Codes), Tally: new(report.Tally),
 	}
 	lines := stdout // verbose lines go with the report, unless the report is JSON

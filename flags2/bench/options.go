@@ -13,6 +13,7 @@ import (
 
 	"flagsuite/common/cli"
 	"flagsuite/common/command"
+	"flagsuite/common/strategy"
 )
 
 // Defaults of the options, chosen so that a bare "flags2 bench" finishes
@@ -26,7 +27,7 @@ const (
 
 // Default lists of the matrix.
 var (
-	DefaultStrategies = cli.Strategies
+	DefaultStrategies = strategyNames()
 	DefaultServers    = []string{"LOCAL", "DELAY", "ERROR"}
 	DefaultCodes      = []string{"-a", "-e"}
 	DefaultLadder     = []int{1, 10, 100, 1000}
@@ -152,7 +153,16 @@ this program, timed by its own --json report. Prints a table (or JSON, CSV)
 and writes an SVG plot of time against concurrency.`
 
 func pickStrategies(list []string) ([]string, error) {
-	return pickFrom("--strategies", list, cli.Strategies, strings.ToLower)
+	return pickFrom("--strategies", list, DefaultStrategies, strings.ToLower)
+}
+
+// strategyNames is strategy.All as the plain strings the bench's rows carry.
+func strategyNames() []string {
+	var s []string
+	for _, n := range strategy.All {
+		s = append(s, string(n))
+	}
+	return s
 }
 
 func pickServers(list []string) ([]string, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"flagsuite/common/countries"
+	"flagsuite/common/strategy"
 )
 
 // cell is one combination to measure: a client strategy (or an external
@@ -23,11 +24,6 @@ type cell struct {
 	ideal   time.Duration
 	runs    []run
 }
-
-// ignoresM reports whether the cell's time does not depend on the rung:
-// sequential makes one request at a time whatever -m says, and an external
-// command without {m} sets its own concurrency.
-func (c *cell) ignoresM() bool { return c.label == "sequential" || (c.command != "" && c.m == 0) }
 
 // plan lays out the cells of cfg (with defaults) in table order: code set,
 // server, strategy then external commands, rung. It returns notes on the
@@ -71,7 +67,7 @@ func plan(cfg Config) (cells []*cell, notes []string) {
 				cells = append(cells, c)
 			}
 			for _, s := range cfg.Strategies {
-				if s == "sequential" { // it ignores -m: one rung is enough
+				if strategy.Name(s).IgnoresM() { // it ignores -m: one rung is enough
 					add(s, "", 1)
 					continue
 				}

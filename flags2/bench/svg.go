@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"flagsuite/common/strategy"
 )
 
 // The plot's geometry, in SVG user units (pixels).
@@ -24,7 +26,7 @@ var serverColors = map[string]string{"LOCAL": "#1f77b4", "DELAY": "#e07b00", "ER
 
 // Dash patterns by strategy; external commands take the rest in turn.
 var (
-	strategyDash = map[string]string{"loop": "", "pool": "9 4", "sequential": "2 4"}
+	strategyDash = map[string]string{string(strategy.Loop): "", string(strategy.Pool): "9 4", string(strategy.Sequential): "2 4"}
 	externalDash = []string{"12 3 3 3", "6 2", "1 2", "14 4 2 4 2 4"}
 )
 
@@ -218,7 +220,7 @@ func (p panel) draw(b *bufio.Writer, l *line, dash string) {
 	rows := slices.Clone(l.rows)
 	slices.SortFunc(rows, func(a, b Row) int { return a.Concurrency - b.Concurrency })
 	var d strings.Builder
-	flat := len(rows) == 1 && (rows[0].Strategy == "sequential" || rows[0].Concurrency == 0)
+	flat := len(rows) == 1 && (strategy.Name(rows[0].Strategy).IgnoresM() || rows[0].Concurrency == 0)
 	if flat { // the same time at every rung
 		y := p.y(rows[0].MedianS)
 		fmt.Fprintf(&d, "M%.1f %.1f H%.1f", p.x0, y, p.x0+panelW)
@@ -268,7 +270,7 @@ func legend(b *bufio.Writer, x float64, cfg Config, strategies []string) {
 			dash = fmt.Sprintf(" stroke-dasharray=\"%s\"", dash)
 		}
 		name := s
-		if s == "sequential" {
+		if strategy.Name(s).IgnoresM() {
 			name += " (ignores -m)"
 		}
 		fmt.Fprintf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\" stroke-width=\"2\"%s/>\n", x, y, x+30, y, dash)

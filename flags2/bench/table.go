@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"flagsuite/common/strategy"
 )
 
 // WriteTable prints the results for a reader: a header line that says what
@@ -27,7 +29,7 @@ func WriteTable(w io.Writer, res Result) error {
 		}
 		prev = r
 		m := rung(r.Concurrency)
-		if r.Strategy == "sequential" {
+		if strategy.Name(r.Strategy).IgnoresM() {
 			m += "*"
 			seq = true
 		}

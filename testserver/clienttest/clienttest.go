@@ -20,11 +20,19 @@ import (
 
 	"flagsuite/common/command"
 	"flagsuite/common/report"
+	"flagsuite/common/strategy"
 	"flagsuite/testserver/dataset"
 )
 
-// Strategies lists the strategies every client has, for table tests.
-var Strategies = []string{"sequential", "pool", "loop"}
+// Strategies lists the strategies every client has, as the words of their
+// --strategy flag, for table tests.
+func Strategies() []string {
+	var s []string
+	for _, n := range strategy.All {
+		s = append(s, string(n))
+	}
+	return s
+}
 
 // CheckTally fails the test unless every requested code is counted exactly
 // once in rep: ok + not found + errors + not attempted = requested, with one
