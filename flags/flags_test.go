@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -84,22 +85,93 @@ func TestSemaphoreBound(t *testing.T) {
 	}
 }
 
+// stallServer answers 418 at once for the code fail, and holds every other
+// request until the client gives up on it; it counts the requests that
+// arrive. Nothing but the client's cancelling can end a held request, so a
+// run that does not cancel on its first error (or on Ctrl-C) never returns.
+func stallServer(t *testing.T, fail string) (base string, arrived <-chan string) {
+	t.Helper()
+	ch := make(chan string, 100)
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cc := strings.ToUpper(strings.Split(strings.TrimPrefix(r.URL.Path, "/flags/"), "/")[0])
+		ch <- cc
+		if cc == fail {
+			http.Error(w, "I'm a teapot", http.StatusTeapot)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-stop: // the test is over (and has failed): let the server close
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) })
+	return srv.URL + "/flags", ch
+}
+
+// runBounded runs flags in a goroutine and fails the test if it has not
+// returned after a minute: the runs here end in well under a second when
+// they cancel as they should, and never when they do not.
+func runBounded(t *testing.T, ctx context.Context, args ...string) (code int, stderr string) {
+	t.Helper()
+	done := make(chan int, 1)
+	var errBuf bytes.Buffer
+	go func() { done <- run(ctx, args, &bytes.Buffer{}, &errBuf) }()
+	select {
+	case code = <-done:
+		return code, errBuf.String()
+	case <-time.After(time.Minute):
+		t.Fatalf("flags %q did not stop: requests in flight were not cancelled", args)
+		return 0, ""
+	}
+}
+
+// TestFirstErrorStops: the first error cancels the requests still in
+// flight. BD, the first of the twenty, fails while the others hang until
+// cancelled.
 func TestFirstErrorStops(t *testing.T) {
-	base := clienttest.Serve(t, site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
-	for _, strategy := range clienttest.Strategies() {
-		var stdout, stderr bytes.Buffer
-		dest := t.TempDir()
-		code := run(context.Background(), []string{"--strategy", strategy, "-s", base, "--dest", dest, "--no-embed"},
-			&stdout, &stderr)
-		if code != 1 {
-			t.Errorf("%s: exit code %d; want 1", strategy, code)
-		}
-		if msg := stderr.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "HTTP error 418 - I'm a teapot") {
-			t.Errorf("%s: stderr = %q; want one line with the HTTP error", strategy, msg)
-		}
-		if entries, _ := os.ReadDir(dest); len(entries) != 0 {
-			t.Errorf("%s: dest holds %d entries; want none", strategy, len(entries))
-		}
+	t.Parallel()
+	for _, s := range []strategy.Name{strategy.Pool, strategy.Loop} {
+		t.Run(string(s), func(t *testing.T) {
+			t.Parallel()
+			base, _ := stallServer(t, "BD")
+			dest := t.TempDir()
+			code, stderr := runBounded(t, context.Background(), "--strategy", string(s), "-m", "20",
+				"-s", base, "--dest", dest, "--no-embed", "--timeout", "1h")
+			if code != 1 {
+				t.Errorf("exit code %d; want 1", code)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "HTTP error 418 - I'm a teapot") {
+				t.Errorf("stderr = %q; want one line with the HTTP error", stderr)
+			}
+			if entries, _ := os.ReadDir(dest); len(entries) != 0 {
+				t.Errorf("dest holds %d entries; want none", len(entries))
+			}
+		})
+	}
+}
+
+// TestInterruptStops: Ctrl-C (the run's context cancelled) while a request
+// hangs stops every strategy with exit 130, and no request starts after it.
+func TestInterruptStops(t *testing.T) {
+	t.Parallel()
+	for _, s := range strategy.All {
+		t.Run(string(s), func(t *testing.T) {
+			t.Parallel()
+			base, arrived := stallServer(t, "")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() { <-arrived; cancel() }() // the first request is held: now Ctrl-C
+			code, _ := runBounded(t, ctx, "--strategy", string(s), "-m", "4", "-s", base,
+				"--dest", t.TempDir(), "--no-embed", "--timeout", "1h")
+			if code != 130 {
+				t.Errorf("exit code %d; want 130", code)
+			}
+			if s == strategy.Sequential && len(arrived) != 0 {
+				t.Errorf("%d requests arrived after the interrupt; want none", len(arrived))
+			}
+		})
 	}
 }
 

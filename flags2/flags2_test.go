@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"flagsuite/common/command"
+	"flagsuite/common/countries"
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
 	"flagsuite/testserver/clienttest"
@@ -50,6 +51,7 @@ func TestErrorServerTally(t *testing.T) {
 				t.Fatalf("requested %d; want 676", rep.Requested)
 			}
 			checkRun(t, rep, dest, dataset.Embedded())
+			clienttest.CheckTally(t, rep, countries.Every()...)
 			if got := s.Stats().InjectedErrors; int64(rep.Errors) != got {
 				t.Errorf("errors reported = %d; server injected %d", rep.Errors, got)
 			}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"flagsuite/common/countries"
 	"flagsuite/common/fetch"
@@ -96,17 +97,48 @@ func TestRunCountsEveryCodeOnce(t *testing.T) {
 	}
 }
 
+// TestConcurrencyBound holds every request inside its slot until the test
+// lets one go, and looks each time all goroutines are blocked: the requests
+// in flight must then be exactly min(n, codes left) — never more (the bound),
+// never fewer (the strategy really uses its concurrency).
 func TestConcurrencyBound(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		strategy strategy.Name
-		n        int64
-	}{{strategy.Sequential, 1}, {strategy.Pool, 3}, {strategy.Loop, 3}} {
-		f := &fakeTask{}
-		Run(context.Background(), Config{Strategy: tt.strategy, Concurrency: int(tt.n), Dest: t.TempDir()},
-			countries.Every(), f.run, func(report.Result) {})
-		if p := f.peak.Load(); p > tt.n {
-			t.Errorf("%s: peak in flight = %d; want <= %d", tt.strategy, p, tt.n)
-		}
+		n        int
+	}{{strategy.Sequential, 1}, {strategy.Pool, 3}, {strategy.Loop, 3}, {strategy.Loop, 7}} {
+		t.Run(fmt.Sprintf("%s/%d", tt.strategy, tt.n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				codes := countries.All()[:25]
+				var inside atomic.Int64
+				proceed := make(chan struct{})
+				task := func(ctx context.Context, cc string, gate fetch.Gate) Outcome {
+					if err := gate.Acquire(ctx); err != nil {
+						return Outcome{Result: report.Result{CC: cc, Status: report.Error, Err: err}}
+					}
+					inside.Add(1)
+					<-proceed
+					inside.Add(-1)
+					gate.Release()
+					return Outcome{Result: report.Result{CC: cc, Status: report.NotFound}}
+				}
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					Run(context.Background(), Config{Strategy: tt.strategy, Concurrency: tt.n, Dest: t.TempDir()},
+						codes, task, func(report.Result) {})
+				}()
+				for finished := range len(codes) {
+					synctest.Wait()
+					want := int64(min(tt.n, len(codes)-finished))
+					if got := inside.Load(); got != want {
+						t.Fatalf("after %d requests finished: %d in flight; want %d", finished, got, want)
+					}
+					proceed <- struct{}{}
+				}
+				<-done
+			})
+		})
 	}
 }
 

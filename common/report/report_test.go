@@ -170,9 +170,40 @@ func TestJSON(t *testing.T) {
 			t.Errorf("JSON report lacks key %q", key)
 		}
 	}
+}
+
+// TestJSONTotalsMatchResults counts the statuses of the results one by one
+// and checks the totals against them, with a different count for each
+// status so that no two totals can be swapped unseen.
+func TestJSONTotalsMatchResults(t *testing.T) {
+	t.Parallel()
+	s := Summary{Strategy: "pool", Server: servers.Local, Concurrency: 4, Requested: 10, Tally: tallyOf(4, 3, 2, 1)}
 	j := ToJSON(s)
-	if sum := j.OK + j.NotFound + j.Errors + j.NotAttempted; sum != j.Requested {
-		t.Errorf("ok+not_found+errors+not_attempted = %d; want requested %d", sum, j.Requested)
+	seen := map[string]int{}
+	byStatus := map[string]int{}
+	for _, r := range j.Results {
+		seen[r.CC]++
+		byStatus[r.Status]++
+	}
+	for cc, n := range seen {
+		if n != 1 {
+			t.Errorf("code %s has %d results; want 1", cc, n)
+		}
+	}
+	if len(j.Results) != j.Requested {
+		t.Errorf("%d results; want requested %d", len(j.Results), j.Requested)
+	}
+	for _, tt := range []struct {
+		status string
+		total  int
+	}{{"ok", j.OK}, {"not_found", j.NotFound}, {"error", j.Errors}, {"not_attempted", j.NotAttempted}} {
+		if byStatus[tt.status] != tt.total {
+			t.Errorf("%d results with status %q; the total says %d", byStatus[tt.status], tt.status, tt.total)
+		}
+	}
+	if j.OK != 4 || j.NotFound != 3 || j.Errors != 2 || j.NotAttempted != 1 {
+		t.Errorf("totals ok %d, not found %d, errors %d, not attempted %d; want 4, 3, 2, 1",
+			j.OK, j.NotFound, j.Errors, j.NotAttempted)
 	}
 }
 

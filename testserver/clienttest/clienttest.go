@@ -35,14 +35,40 @@ func Strategies() []string {
 }
 
 // CheckTally fails the test unless every requested code is counted exactly
-// once in rep: ok + not found + errors + not attempted = requested, with one
-// result per code.
-func CheckTally(t testing.TB, rep report.JSON) {
+// once in rep: one result per code, no code twice, each total equal to the
+// results with its status, and ok + not found + errors + not attempted =
+// requested. When codes is given, the results must be for exactly those codes.
+func CheckTally(t testing.TB, rep report.JSON, codes ...string) {
 	t.Helper()
 	sum := rep.OK + rep.NotFound + rep.Errors + rep.NotAttempted
 	if sum != rep.Requested || len(rep.Results) != rep.Requested {
 		t.Errorf("ok %d + not found %d + errors %d + not attempted %d = %d, with %d results; want %d",
 			rep.OK, rep.NotFound, rep.Errors, rep.NotAttempted, sum, len(rep.Results), rep.Requested)
+	}
+	seen := map[string]int{}
+	byStatus := map[string]int{}
+	for _, r := range rep.Results {
+		if seen[r.CC]++; seen[r.CC] == 2 {
+			t.Errorf("code %s has more than one result", r.CC)
+		}
+		byStatus[r.Status]++
+	}
+	for status, total := range map[string]int{"ok": rep.OK, "not_found": rep.NotFound, "error": rep.Errors,
+		"not_attempted": rep.NotAttempted} {
+		if byStatus[status] != total {
+			t.Errorf("%d results with status %q; the report's total says %d", byStatus[status], status, total)
+		}
+	}
+	if codes == nil {
+		return
+	}
+	for _, cc := range codes {
+		if seen[cc] == 0 {
+			t.Errorf("code %s was requested and has no result", cc)
+		}
+	}
+	if len(seen) != len(codes) {
+		t.Errorf("results for %d distinct codes; want the %d requested", len(seen), len(codes))
 	}
 }
 
