@@ -8,7 +8,7 @@
 //	      [--behavior PERCENT:NAME,...] [--behavior-NAME-OPTION VALUE ...]
 //	      [--seed N [--seed-by request|path]] [--tag] [--quiet]
 //	      [--api ADDR [--api-public]] [--config FILE] [--name NAME]
-//	      [--dial-timeout D] [--idle-timeout D]
+//	      [--dial-timeout D] [--idle-timeout D] [--header-timeout D]
 //
 // The book's lines, in front of the LOCAL test server:
 //

@@ -19,7 +19,7 @@ import (
 
 const usageLine = "usage: chaos [-h] [--protocol http|tcp] [--backend HOST:PORT] [--proxy HOST:PORT] " +
 	"[--behavior PERCENT:NAME,...] [--behavior-NAME-OPTION VALUE ...] [--seed N [--seed-by request|path]] " +
-	"[--tag] [--quiet] [--api ADDR] [--config FILE]"
+	"[--tag] [--quiet] [--api ADDR [--api-public]] [--config FILE] [--header-timeout D]"
 
 // options is what the command line asks for.
 type options struct {
@@ -27,8 +27,9 @@ type options struct {
 	apiAddr     string     // "" for no control API
 	apiPublic   bool
 	quiet       bool
-	dialTimeout time.Duration
-	idleTimeout time.Duration
+	dialTimeout   time.Duration
+	idleTimeout   time.Duration
+	headerTimeout time.Duration
 }
 
 // parse reads the command line; it prints help to stdout itself.
@@ -52,6 +53,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	name := fs.String("name", "main", "the command-line proxy's name in logs and the API")
 	dial := fs.String("dial-timeout", "5", "backend dial timeout: seconds or a Go duration")
 	idle := fs.String("idle-timeout", "120", "close keep-alive clients idle this long (0: never)")
+	header := fs.String("header-timeout", "10", "a request head must arrive within this long of its first byte (0: no limit)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	opts := behavior.AddFlags(fs)
 
@@ -79,6 +81,12 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	}
 	if o.idleTimeout == 0 {
 		o.idleTimeout = -1 // the proxy's "never"
+	}
+	if o.headerTimeout, err = fault.ParseDuration(*header); err != nil {
+		return nil, command.Usagef("--header-timeout: %v", err)
+	}
+	if o.headerTimeout == 0 {
+		o.headerTimeout = -1
 	}
 
 	proto := strings.ToLower(*protocol)

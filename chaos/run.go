@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"flagsuite/chaos/api"
@@ -27,7 +28,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !o.quiet {
 		logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
-	srv := api.New(api.Options{Logger: logger, DialTimeout: o.dialTimeout, IdleTimeout: o.idleTimeout, AllowRemote: o.apiPublic})
+	apiHost, _, _ := net.SplitHostPort(o.apiAddr)
+	srv := api.New(api.Options{Logger: logger, DialTimeout: o.dialTimeout, IdleTimeout: o.idleTimeout,
+		HeaderTimeout: o.headerTimeout, AllowRemote: o.apiPublic, Host: apiHost})
 	defer srv.Close()
 
 	for _, spec := range o.specs {
@@ -38,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "chaos %s -> %s\n", readyURL(p, spec.Listen), spec.Backend)
 	}
+	warnDownBackends(ctx, o.specs, min(o.dialTimeout, 2*time.Second), stderr)
 
 	var apiSrv *http.Server
 	if o.apiAddr != "" {
@@ -59,6 +63,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv.Close()
 	return command.ExitOK
+}
+
+// warnDownBackends tries each backend once, all at once, and says on
+// stderr which cannot be reached: the proxy still runs (the backend may
+// come up later), but a user who mistyped a port learns it now rather than
+// from the first 502.
+func warnDownBackends(ctx context.Context, specs []api.Spec, timeout time.Duration, stderr io.Writer) {
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Go(func() {
+			d := net.Dialer{Timeout: timeout}
+			c, err := d.DialContext(ctx, "tcp", spec.Backend)
+			if err == nil {
+				c.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintf(stderr, "chaos: warning: backend %s of proxy %s is not reachable (%v); its clients get 502 until it is up\n",
+				specs[i].Backend, specs[i].Name, err)
+		}
+	}
 }
 
 // readyURL shows a proxy's address with the host as the user wrote it and

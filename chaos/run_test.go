@@ -160,6 +160,9 @@ func TestUsageErrors(t *testing.T) {
 		{"config typo", []string{"--config", typo}, `unknown field "proxys"`},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"dial timeout", []string{"--dial-timeout", "0"}, "--dial-timeout"},
+		{"header timeout", []string{"--header-timeout", "soon"}, "--header-timeout"},
+		{"status 1xx", []string{"--behavior", "10:error", "--behavior-error-status", "100-199"}, "bad status set"},
+		{"sleep of centuries", []string{"--behavior", "10:delay", "--behavior-delay-sleep", "9e9"}, "over the 24h0m0s limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +218,31 @@ func TestReadyLinesAndStop(t *testing.T) {
 	}
 	if r.stderr.String() != "" {
 		t.Errorf("--quiet wrote %q to stderr", r.stderr)
+	}
+}
+
+// Issue 16 §7: chaos in front of a backend that is down said nothing until
+// the first request. It now warns at start, and still serves (502s).
+func TestWarnsWhenBackendDown(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close() // nothing listens there now: connection refused
+	r := startChaos(t, 1, true, "--backend", down, "--proxy", "127.0.0.1:0", "--api", "127.0.0.1:0", "--quiet")
+	want := "chaos: warning: backend " + down + " of proxy main is not reachable"
+	if !strings.Contains(r.stderr.String(), want) {
+		t.Errorf("stderr = %q; want %q", r.stderr, want)
+	}
+	resp, err := http.Get(r.proxies[0] + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 502 {
+		t.Errorf("GET through chaos to a down backend = %d; want 502", resp.StatusCode)
 	}
 }
 

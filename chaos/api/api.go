@@ -61,9 +61,15 @@ type Options struct {
 	Logger      *slog.Logger  // fault log; nil for none (--quiet)
 	DialTimeout time.Duration // 0: proxy default (5s)
 	IdleTimeout time.Duration // 0: proxy default (2m)
-	// AllowRemote lets clients other than loopback use the API. Off by
-	// default: the API can point proxies anywhere.
+	// HeaderTimeout: 0 is the proxy default (10s), negative no limit.
+	HeaderTimeout time.Duration
+	// AllowRemote is the public option (--api-public): clients other than
+	// loopback may use the API, and proxies created through it may listen
+	// on any address. Off by default: the API can point proxies anywhere.
 	AllowRemote bool
+	// Host is the name the API is served on (the host of --api), which
+	// requests may name in their Host header besides loopback names.
+	Host string
 }
 
 // Server holds the running proxies and serves the API over them.
@@ -88,15 +94,16 @@ var ErrNoProxy = errors.New("no such proxy")
 // Config turns a spec into a proxy configuration.
 func (s *Server) Config(spec Spec) (proxy.Config, error) {
 	cfg := proxy.Config{
-		Name:        spec.Name,
-		Protocol:    fault.Protocol(spec.Protocol),
-		Backend:     spec.Backend,
-		Faults:      spec.Faults,
-		SeedBy:      proxy.SeedBy(spec.SeedBy),
-		Tag:         spec.Tag,
-		DialTimeout: s.opts.DialTimeout,
-		IdleTimeout: s.opts.IdleTimeout,
-		Logger:      s.opts.Logger,
+		Name:          spec.Name,
+		Protocol:      fault.Protocol(spec.Protocol),
+		Backend:       spec.Backend,
+		Faults:        spec.Faults,
+		SeedBy:        proxy.SeedBy(spec.SeedBy),
+		Tag:           spec.Tag,
+		DialTimeout:   s.opts.DialTimeout,
+		IdleTimeout:   s.opts.IdleTimeout,
+		Logger:        s.opts.Logger,
+		HeaderTimeout: s.opts.HeaderTimeout,
 	}
 	if cfg.Protocol == "" {
 		cfg.Protocol = fault.HTTP
@@ -137,6 +144,23 @@ func (s *Server) Start(spec Spec) (*proxy.Proxy, error) {
 	}
 	s.proxies[spec.Name] = p
 	return p, nil
+}
+
+// checkListen refuses, without the public option, a proxy created through
+// the API that would listen beyond loopback: a caller of the API must not
+// open ports to the network.
+func (s *Server) checkListen(addr string) error {
+	if s.opts.AllowRemote || addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen %q: want HOST:PORT", addr)
+	}
+	if !IsLoopback(host) {
+		return fmt.Errorf("listen %q: proxies created through the API listen on loopback only (127.0.0.1, ::1, localhost) unless chaos runs with --api-public", addr)
+	}
+	return nil
 }
 
 // Get returns the proxy called name.

@@ -40,6 +40,9 @@ func newBackend(t *testing.T) string {
 func call(t *testing.T, method, url, body string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -95,8 +98,8 @@ func TestCreateWithFaults(t *testing.T) {
 		{`{"name": "e", "backend": "` + backend + `", "seed_by": "path"}`, 400},
 		{`not json`, 400},
 	} {
-		var e map[string]string
-		if code := call(t, "POST", ts.URL+"/proxies", tt.body, &e); code != tt.code || e["error"] == "" {
+		var e apiError
+		if code := call(t, "POST", ts.URL+"/proxies", tt.body, &e); code != tt.code || e.Message == "" || e.Status != tt.code {
 			t.Errorf("POST /proxies %s = %d %v; want %d with an error message", tt.body, code, e, tt.code)
 		}
 	}
@@ -297,7 +300,7 @@ func TestFaultKinds(t *testing.T) {
 func TestLoopbackOnly(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
-	req := httptest.NewRequest("GET", "/healthz", nil)
+	req := httptest.NewRequest("GET", "http://127.0.0.1:8474/healthz", nil)
 	req.RemoteAddr = "192.0.2.7:5555"
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"strings"
 
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/fault"
@@ -78,17 +78,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if s.opts.AllowRemote {
-		return mux
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil || !IsLoopback(host) {
-			writeError(w, http.StatusForbidden, errors.New("the control API answers loopback clients only"))
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
+	return &guard{next: mux, allowRemote: s.opts.AllowRemote, ownHost: strings.ToLower(s.opts.Host)}
 }
 
 func (s *Server) withProxy(h func(http.ResponseWriter, *http.Request, *proxy.Proxy)) http.HandlerFunc {
@@ -105,7 +95,11 @@ func (s *Server) withProxy(h func(http.ResponseWriter, *http.Request, *proxy.Pro
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	var spec Spec
 	if err := decode(r, &spec); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
+		return
+	}
+	if err := s.checkListen(spec.Listen); err != nil {
+		writeError(w, http.StatusForbidden, err)
 		return
 	}
 	p, err := s.Start(spec)
@@ -129,9 +123,9 @@ type faultsBody struct {
 }
 
 func (s *Server) replaceFaults(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	var cfgs []fault.Config
@@ -197,7 +191,7 @@ func splitOptionKey(key string) (kind, option string, ok bool) {
 func (s *Server) addFault(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
 	var c fault.Config
 	if err := decode(r, &c); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	if err := p.AddFault(c); err != nil {
@@ -234,11 +228,19 @@ func (s *Server) listKinds(w http.ResponseWriter, r *http.Request) {
 }
 
 func decode(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	b, err := io.ReadAll(r.Body) // bounded by the guard's MaxBytesReader
 	if err != nil {
 		return err
 	}
 	return strictUnmarshal(b, v)
+}
+
+// bodyStatus is the status for a body that could not be read or decoded.
+func bodyStatus(err error) int {
+	if errTooLarge(err) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
 }
 
 // strictUnmarshal refuses unknown fields, so a typo in a spec is an error
@@ -276,5 +278,5 @@ func writeFaults(w http.ResponseWriter, status int, cfgs []fault.Config) {
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, map[string]string{"error": err.Error()})
+	writeJSON(w, status, apiError{Message: err.Error(), Status: status})
 }

@@ -23,13 +23,13 @@ var errorKind = &Kind{
 // Error answers with an error status drawn from Statuses, as Vaurien's
 // error did with 500–503.
 type Error struct {
-	Statuses   []int
+	Statuses   Statuses
 	RetryAfter time.Duration // 0: no Retry-After header
 }
 
 // Serve implements HTTPFault.
 func (e *Error) Serve(ctx context.Context, x Exchange, next Handler) error {
-	status := e.Statuses[x.Rand().IntN(len(e.Statuses))]
+	status := e.Statuses.Pick(x.Rand().IntN(e.Statuses.Count()))
 	return x.Reply(status, retryAfter(e.RetryAfter), errorBody(status))
 }
 

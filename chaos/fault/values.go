@@ -72,10 +72,48 @@ func ParseFraction(s string) (float64, error) {
 	return f / div, nil
 }
 
-// ParseStatuses reads a set of HTTP status codes: "503", "500-503",
-// "429,500-504".
-func ParseStatuses(s string) ([]int, error) {
-	var out []int
+// StatusRange is lo through hi, both included.
+type StatusRange struct{ Lo, Hi int }
+
+// Statuses is a set of HTTP status codes kept as the ranges they were
+// written in, so "200-599" costs two numbers, not four hundred.
+type Statuses []StatusRange
+
+// maxStatusItems bounds the items of a status set: a list long enough to
+// need more is a mistake or an attack, not a test plan.
+const maxStatusItems = 64
+
+// Count returns how many codes the set holds (a code listed twice counts
+// twice, which makes it twice as likely to be drawn).
+func (s Statuses) Count() int {
+	n := 0
+	for _, r := range s {
+		n += r.Hi - r.Lo + 1
+	}
+	return n
+}
+
+// Pick returns the i-th code of the set, 0 <= i < Count().
+func (s Statuses) Pick(i int) int {
+	for _, r := range s {
+		if w := r.Hi - r.Lo + 1; i >= w {
+			i -= w
+		} else {
+			return r.Lo + i
+		}
+	}
+	panic("fault: status index out of range")
+}
+
+// ParseStatuses reads a set of error status codes: "503", "500-503",
+// "429,500-504". Codes are 200-599: an interim 1xx is not an answer (the
+// client would wait for the real one). At most maxStatusItems items.
+func ParseStatuses(s string) (Statuses, error) {
+	bad := fmt.Errorf("bad status set %q: codes 200-599 like 503, 500-503 or 429,500-504", short(s))
+	if strings.Count(s, ",") >= maxStatusItems {
+		return nil, fmt.Errorf("bad status set %q: more than %d items", short(s), maxStatusItems)
+	}
+	var out Statuses
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
@@ -85,14 +123,20 @@ func ParseStatuses(s string) ([]int, error) {
 		if isRange {
 			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
 		}
-		if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
-			return nil, fmt.Errorf("bad status set %q: codes 100-599 like 503, 500-503 or 429,500-504", s)
+		if err1 != nil || err2 != nil || a < 200 || b > 599 || a > b {
+			return nil, bad
 		}
-		for c := a; c <= b; c++ {
-			out = append(out, c)
-		}
+		out = append(out, StatusRange{a, b})
 	}
 	return out, nil
+}
+
+// short cuts a long value for an error message.
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }
 
 // ParseDirection reads a TCP stream name.
@@ -143,7 +187,17 @@ func parsed[T any](o *options, name string, parse func(string) (T, error)) T {
 	return v
 }
 
-func (o *options) duration(name string) time.Duration { return parsed(o, name, ParseDuration) }
+// MaxDuration bounds every duration option of a fault: a sleep of a day
+// already outlasts any test run; "9e9" seconds is a typo, not a plan.
+const MaxDuration = 24 * time.Hour
+
+func (o *options) duration(name string) time.Duration {
+	d := parsed(o, name, ParseDuration)
+	if d > MaxDuration && o.err == nil {
+		o.fail(name, fmt.Errorf("%q is over the %v limit", short(o.raw(name)), MaxDuration))
+	}
+	return d
+}
 
 func (o *options) size(name string) int64 { return parsed(o, name, ParseSize) }
 
@@ -157,7 +211,7 @@ func (o *options) positiveSize(name string) int64 {
 
 func (o *options) fraction(name string) float64 { return parsed(o, name, ParseFraction) }
 
-func (o *options) statuses(name string) []int { return parsed(o, name, ParseStatuses) }
+func (o *options) statuses(name string) Statuses { return parsed(o, name, ParseStatuses) }
 
 func (o *options) count(name string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(o.raw(name)))

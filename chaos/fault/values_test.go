@@ -2,6 +2,7 @@ package fault
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,13 +72,56 @@ func TestParseFraction(t *testing.T) {
 
 func TestParseStatuses(t *testing.T) {
 	got, err := ParseStatuses("429, 500-503")
-	if want := []int{429, 500, 501, 502, 503}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("ParseStatuses(%q) = %v, %v; want %v", "429, 500-503", got, err, want)
+	if want := (Statuses{{429, 429}, {500, 503}}); err != nil || !slices.Equal(got, want) || got.Count() != 5 {
+		t.Errorf("ParseStatuses(%q) = %v, %v; want %v (5 codes)", "429, 500-503", got, err, want)
 	}
-	for _, in := range []string{"", "99", "600", "503-500", "5xx", "500-"} {
+	var picked []int
+	for i := range got.Count() {
+		picked = append(picked, got.Pick(i))
+	}
+	if want := []int{429, 500, 501, 502, 503}; !slices.Equal(picked, want) {
+		t.Errorf("Pick(0..4) = %v; want %v", picked, want)
+	}
+	for _, in := range []string{"", "99", "600", "503-500", "5xx", "500-", "100", "100-599", "199"} {
 		if _, err := ParseStatuses(in); err == nil {
 			t.Errorf("ParseStatuses(%q) = nil error; want an error", in)
 		}
+	}
+}
+
+// Issue 16 §5: a status set of ranges repeated to fill 1 MB took 6.3 s and
+// 2 GB, each range expanded into a list. It is now refused after counting
+// its commas, and a big range stays two numbers.
+func TestParseStatusesBounded(t *testing.T) {
+	huge := strings.Repeat("200-599,", 1<<20/8)
+	allocs := testing.AllocsPerRun(1, func() {
+		if _, err := ParseStatuses(huge); err == nil {
+			t.Errorf("ParseStatuses of %d items = nil error; want an error", 1<<20/8)
+		}
+	})
+	if allocs > 20 {
+		t.Errorf("refusing a long status list made %v allocations; want a few", allocs)
+	}
+	many := strings.TrimSuffix(strings.Repeat("200-599,", maxStatusItems), ",")
+	got, err := ParseStatuses(many)
+	if err != nil || len(got) != maxStatusItems || got.Count() != 400*maxStatusItems {
+		t.Errorf("ParseStatuses(%d ranges) = %d ranges, %v; want them kept as ranges", maxStatusItems, len(got), err)
+	}
+}
+
+// Issue 16 §5: sleeps of centuries were accepted.
+func TestDurationBound(t *testing.T) {
+	for _, tt := range []struct{ kind, opt, v string }{
+		{"delay", "sleep", "9e9"}, {"hang", "max", "25h"}, {"latency", "latency", "1e6"},
+	} {
+		k, _ := Lookup(tt.kind)
+		if _, err := k.build(map[string]string{tt.opt: tt.v}); err == nil {
+			t.Errorf("%s %s=%s accepted; want refused over %v", tt.kind, tt.opt, tt.v, MaxDuration)
+		}
+	}
+	k, _ := Lookup("delay")
+	if _, err := k.build(map[string]string{"sleep": "86400"}); err != nil {
+		t.Errorf("delay sleep=86400 (a day): %v; want accepted", err)
 	}
 }
 

@@ -72,6 +72,17 @@ type httpConn struct {
 	pcg rand.PCG
 	rnd *rand.Rand
 	x   exchange
+
+	headTimed bool   // the header deadline is armed for the head being read
+	onPartial func() // c.armHeadDeadline, made once per connection
+}
+
+// armHeadDeadline starts the header timeout when a head arrives in pieces.
+func (c *httpConn) armHeadDeadline() {
+	if t := c.p.cfg.HeaderTimeout; t > 0 {
+		c.client.SetReadDeadline(time.Now().Add(t))
+		c.headTimed = true
+	}
 }
 
 func (p *Proxy) serveHTTP(client net.Conn) {
@@ -84,6 +95,7 @@ func (p *Proxy) serveHTTP(client net.Conn) {
 	c.buf = *c.bufp
 	c.rnd = rand.New(&c.pcg)
 	c.x.c = c
+	c.onPartial = c.armHeadDeadline
 	// Closing the connections is what unblocks reads and writes when the
 	// proxy shuts down.
 	stop := context.AfterFunc(ctx, c.closeAll)
@@ -118,12 +130,21 @@ func (c *httpConn) loop() {
 				armedAt = now
 			}
 		}
-		if err := c.req.Read(c.cbr, p.cfg.MaxHead); err != nil {
+		if err := c.req.ReadWait(c.cbr, p.cfg.MaxHead, c.onPartial); err != nil {
 			var pe *wire.ProtocolError
 			if errors.As(err, &pe) {
 				c.refuse(pe)
 			}
 			return
+		}
+		if c.headTimed {
+			// The head came in pieces under the header deadline: put the
+			// idle deadline (or none) back.
+			c.headTimed = false
+			armedAt = time.Time{}
+			if idle <= 0 {
+				c.client.SetReadDeadline(time.Time{})
+			}
 		}
 		if idle > 0 && (c.req.HasBody() || c.req.Upgrade) {
 			// Reading a body (or tunnelling) is not idling: no deadline

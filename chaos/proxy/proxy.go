@@ -44,6 +44,10 @@ type Config struct {
 
 	DialTimeout time.Duration // backend dial timeout; 0 means 5s
 	IdleTimeout time.Duration // close idle keep-alive clients; 0 means 2m, negative never
+	// HeaderTimeout bounds how long a request head may take to arrive once
+	// its first byte has (HTTP mode): a client trickling a head holds a
+	// connection this long, not the idle timeout. 0 means 10s, negative never.
+	HeaderTimeout time.Duration
 	MaxHead     int           // bound on a request or response head; 0 means wire.DefaultMaxHead
 
 	// Logger gets one line per injected fault and per backend failure; nil
@@ -106,6 +110,9 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 2 * time.Minute
+	}
+	if cfg.HeaderTimeout == 0 {
+		cfg.HeaderTimeout = 10 * time.Second
 	}
 	if cfg.MaxHead <= 0 {
 		cfg.MaxHead = wire.DefaultMaxHead

@@ -163,3 +163,60 @@ func TestSynctestIdleTimeout(t *testing.T) {
 		}
 	})
 }
+
+// Issue 16 §6: a client sending its head a byte a second was held until the
+// idle timeout (2m; for ever with no idle timeout). The head must now be in
+// within the header timeout, counted from its first byte, whatever the
+// idle timeout; a client idle between requests still gets the idle timeout.
+func TestSynctestHeaderTimeout(t *testing.T) {
+	for _, idle := range []time.Duration{0, -1} {
+		synctest.Test(t, func(t *testing.T) {
+			b := newBubble(t, 10)
+			b.p.cfg.IdleTimeout = idle
+			if idle == 0 {
+				b.p.cfg.IdleTimeout = 2 * time.Minute
+			}
+			c, br := b.conn()
+			defer c.Close()
+			closed := make(chan time.Time, 1)
+			go func() {
+				br.ReadByte() // returns once the proxy closes
+				closed <- time.Now()
+			}()
+			start := time.Now()
+			head := "GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\n\r\n"
+			for i := 0; i < len(head); i++ {
+				if _, err := c.Write([]byte{head[i]}); err != nil {
+					break // closed
+				}
+				time.Sleep(time.Second)
+			}
+			got := <-closed
+			if d := got.Sub(start); d != 10*time.Second {
+				t.Errorf("idle timeout %v: a head trickling a byte a second was dropped after %v; want 10s", idle, d)
+			}
+		})
+	}
+	synctest.Test(t, func(t *testing.T) {
+		b := newBubble(t, 10)
+		b.p.cfg.HeaderTimeout = 3 * time.Second
+		c, br := b.conn()
+		defer c.Close()
+		// A head in two pieces, 2s apart, is within 3s: answered.
+		go func() {
+			c.Write([]byte("GET /x HTTP/1.1\r\n"))
+			time.Sleep(2 * time.Second)
+			c.Write([]byte("Host: x\r\n\r\n"))
+		}()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("a head in two pieces 2s apart: %v, %v; want 200", resp, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		// Then idle for a minute: the header timeout does not apply.
+		time.Sleep(time.Minute)
+		if _, _, err := roundTrip(c, br); err != nil {
+			t.Errorf("a request after a minute idle: %v; want it answered (idle timeout 2m)", err)
+		}
+	})
+}

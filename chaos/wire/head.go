@@ -53,11 +53,14 @@ type fields struct {
 // head is copied to *head in one piece and its lines are cut from there;
 // otherwise lines are read one by one as they arrive.
 type headReader struct {
-	br    *bufio.Reader
-	head  *[]byte
-	max   int
-	whole int // length of the whole head found buffered in br, 0 in line mode
-	off   int // where the next line starts in *head, in whole mode
+	br   *bufio.Reader
+	head *[]byte
+	max  int
+	// partial, when not nil, is called when the head has begun but is not
+	// all buffered yet.
+	partial func()
+	whole   int // length of the whole head found buffered in br, 0 in line mode
+	off     int // where the next line starts in *head, in whole mode
 
 	// In whole mode, where the first lines end (just past their LF), noted
 	// by the scan that found the head so that lines are not looked for twice.
@@ -78,6 +81,8 @@ func (h *headReader) begin() error {
 		p, _ := h.br.Peek(n)
 		*h.head = append(*h.head, p...)
 		h.whole = n
+	} else if h.partial != nil {
+		h.partial()
 	}
 	return nil
 }

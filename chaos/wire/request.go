@@ -33,7 +33,13 @@ type Request struct {
 // client closed the connection between requests, io.ErrUnexpectedEOF when it
 // closed in the middle of a head, and a *ProtocolError for a head that must
 // not be forwarded.
-func (r *Request) Read(br *bufio.Reader, max int) error {
+func (r *Request) Read(br *bufio.Reader, max int) error { return r.ReadWait(br, max, nil) }
+
+// ReadWait is Read, calling partial (when not nil) once the first bytes of
+// the head have arrived without the rest of it: the moment a server starts
+// the clock for a head that trickles in. A head that arrives whole, the
+// usual case, never calls it.
+func (r *Request) ReadWait(br *bufio.Reader, max int, partial func()) error {
 	if max <= 0 {
 		max = DefaultMaxHead
 	}
@@ -41,7 +47,7 @@ func (r *Request) Read(br *bufio.Reader, max int) error {
 	// keep-alive connection they often repeat, and then cost no allocation.
 	prevTarget, prevHost := r.Target, r.Host
 	*r = Request{Head: r.Head[:0], Target: prevTarget, Host: prevHost}
-	h := headReader{br: br, head: &r.Head, max: max}
+	h := headReader{br: br, head: &r.Head, max: max, partial: partial}
 	if err := h.begin(); err != nil {
 		return err
 	}
