@@ -23,10 +23,10 @@ const usageLine = "usage: chaos [-h] [--protocol http|tcp] [--backend HOST:PORT]
 
 // options is what the command line asks for.
 type options struct {
-	specs       []api.Spec // the proxies to start: the command line's, then the config file's
-	apiAddr     string     // "" for no control API
-	apiPublic   bool
-	quiet       bool
+	specs         []api.Spec // the proxies to start: the command line's, then the config file's
+	apiAddr       string     // "" for no control API
+	apiPublic     bool
+	quiet         bool
 	dialTimeout   time.Duration
 	idleTimeout   time.Duration
 	headerTimeout time.Duration

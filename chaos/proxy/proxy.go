@@ -48,7 +48,7 @@ type Config struct {
 	// its first byte has (HTTP mode): a client trickling a head holds a
 	// connection this long, not the idle timeout. 0 means 10s, negative never.
 	HeaderTimeout time.Duration
-	MaxHead     int           // bound on a request or response head; 0 means wire.DefaultMaxHead
+	MaxHead       int // bound on a request or response head; 0 means wire.DefaultMaxHead
 
 	// Logger gets one line per injected fault and per backend failure; nil
 	// logs nothing (--quiet).
