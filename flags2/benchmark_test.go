@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -111,7 +110,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 func build(b *testing.B, dir, name string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), name)
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := clienttest.GoCommand(b)
 	if out, err := exec.Command(gobin, "build", "-o", bin, dir).CombinedOutput(); err != nil {
 		b.Fatalf("go build %s: %v\n%s", dir, err, out)
 	}

@@ -10,12 +10,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"flagsuite/testserver/clienttest"
 )
 
 // TestMain lets this test binary be the launcher of measured runs, as
@@ -54,10 +55,7 @@ func flags2(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
+		gobin := clienttest.GoCommand(t)
 		flags2Bin = filepath.Join(dir, "flags2")
 		out, err := exec.Command(gobin, "build", "-o", flags2Bin, "flagsuite/flags2").CombinedOutput()
 		if err != nil {

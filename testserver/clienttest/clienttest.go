@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -161,4 +162,26 @@ func Files(t testing.TB, dir string) []string {
 		names[i] = e.Name()
 	}
 	return names
+}
+
+// GoCommand returns the path of the go command that runs the tests, for
+// tests that build a command to run it as a child process. It looks in
+// $PATH, then under $GOROOT, and fails the test when neither has one.
+func GoCommand(tb testing.TB) string {
+	tb.Helper()
+	if gobin, err := exec.LookPath("go"); err == nil {
+		return gobin
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		if gobin := filepath.Join(root, "bin", "go"); fileExists(gobin) {
+			return gobin
+		}
+	}
+	tb.Fatal("no go command in $PATH or $GOROOT/bin: cannot build the command under test")
+	return ""
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
