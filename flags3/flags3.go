@@ -20,22 +20,24 @@ type fetched struct {
 // countryTask fetches the image and the metadata of a code, then hands the
 // image to the writers under the name the metadata gives.
 //
-// Under the loop strategy (a real gate) the two requests run at once, each
-// taking its own slot of the semaphore, so a code costs one round trip when
-// slots are free and never holds a slot while waiting for the other request.
-// Under the pool and sequential strategies (fetch.NoGate) a worker is the
-// limit, so it makes the two requests one after the other: -m 1 then means
-// one request in flight, as it says.
+// Under the loop strategy (a real gate) with --order parallel, the default,
+// the two requests run at once, each taking its own slot of the semaphore,
+// so a code costs one round trip when slots are free and never holds a slot
+// while waiting for the other request. With --order book, and always under
+// the pool and sequential strategies (fetch.NoGate: a worker is the limit),
+// the image comes first and the metadata is asked for only if the image
+// arrived: -m 1 then means one request in flight, as it says.
 func countryTask(client *fetch.Client, cfg cli.Config) engine.Task {
 	get := func(ctx context.Context, url string, gate fetch.Gate) fetched {
 		resp, err := client.Get(ctx, url, gate)
 		return fetched{url, resp, err}
 	}
+	parallel := orderOf(cfg.Extra) == orderParallel
 	return func(ctx context.Context, cc string, gate fetch.Gate) engine.Outcome {
 		imageURL := flagdata.ImageURL(cfg.Server.BaseURL, cc)
 		metaURL := flagdata.MetadataURL(cfg.Server.BaseURL, cc)
 		var image, meta fetched
-		if gate == fetch.NoGate {
+		if gate == fetch.NoGate || !parallel {
 			image = get(ctx, imageURL, gate)
 			if image.err != nil { // the metadata cannot change the outcome
 				return outcome(cc, image, fetched{})

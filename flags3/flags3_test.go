@@ -180,3 +180,53 @@ func TestMetadataProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestOneRoundTrip is the README's promise measured: under loop, "flags3 BR
+// -m 2" sends the image and metadata requests together, so against a server
+// that holds every GET 1 s the code takes one round trip, not two. The run's
+// own elapsed_s must stay under two waits, and the server must have seen both
+// requests in flight at once.
+func TestOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	const wait = time.Second
+	s := site.New(site.Config{Mode: site.Delay, MinDelay: wait, MaxDelay: wait})
+	code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "BR", "-m", "2", "-s", clienttest.Serve(t, s), "--dest", t.TempDir())
+	if code != 0 || rep.OK != 1 {
+		t.Fatalf("exit %d, ok %d; want 0, 1\n%s", code, rep.OK, stderr)
+	}
+	if rep.Concurrency != 2 {
+		t.Errorf("concurrency %d; want 2: -m counts requests, and BR makes two", rep.Concurrency)
+	}
+	if peak := s.Stats().MaxInFlight; peak != 2 {
+		t.Errorf("peak in flight at the server = %d; want 2, both requests at once", peak)
+	}
+	if elapsed := time.Duration(rep.ElapsedS * float64(time.Second)); elapsed >= 2*wait {
+		t.Errorf("elapsed_s = %.3f; want under two round trips of %s", rep.ElapsedS, wait)
+	}
+}
+
+// TestOrder counts the requests each --order sends for one code that exists
+// and one that does not: parallel asks for the missing code's metadata too,
+// book does not; both report the same outcome.
+func TestOrder(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want int64
+	}{
+		{[]string{"--order", "parallel"}, 4},
+		{nil, 4}, // parallel is the default
+		{[]string{"--order", "book"}, 3},
+		{[]string{"--order", "parallel", "--strategy", "pool"}, 3}, // a worker always goes in the book's order
+	} {
+		s := site.New(site.Config{})
+		args := append([]string{"BR", "XX", "-m", "4", "-s", clienttest.Serve(t, s), "--dest", t.TempDir()}, tt.args...)
+		code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, args...)
+		if code != 0 || rep.OK != 1 || rep.NotFound != 1 {
+			t.Fatalf("%q: exit %d, ok %d, not found %d; want 0, 1, 1\n%s", tt.args, code, rep.OK, rep.NotFound, stderr)
+		}
+		if got := s.Stats().Requests; got != tt.want {
+			t.Errorf("%q: the server got %d requests; want %d", tt.args, got, tt.want)
+		}
+	}
+}

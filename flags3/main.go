@@ -12,6 +12,8 @@ var family = runner.Family{
 	Command: cli.Command{
 		Name:    "flags3",
 		Summary: "Download flags and their metadata; save each flag under its country's name.",
+		PerCode: 2, // the image and metadata.json: -m counts requests
+		Extra:   orderOption,
 	},
 	NewTask: countryTask,
 	Serve:   autoserve.Start,

@@ -5,7 +5,7 @@
 //
 // It follows the book's flags2_common.py: one-letter codes expand to 26,
 // the list is de-duplicated and sorted, then cut by --limit; concurrency is
-// min(--max_req, 1000, number of codes); usage errors print
+// min(--max_req, 1000, number of requests); usage errors print
 // "*** Usage error: …" and the usage line.
 package cli
 
@@ -34,7 +34,7 @@ type Config struct {
 	Codes       []string       // upper-case codes, de-duplicated, sorted, cut by --limit
 	Server      servers.Server // -s: LOCAL by default
 	Strategy    strategy.Name  // sequential, pool or loop
-	Concurrency int            // min(--max_req or the strategy's default, MaxConcurrency, len(Codes))
+	Concurrency int            // min(--max_req or the strategy's default, MaxConcurrency, len(Codes) × Command.PerCode)
 	Verbose     bool           // -v: one line per code instead of the progress bar
 	Timeout     time.Duration  // --timeout for each request: 10s by default
 	Dest        string         // --dest: "downloaded" by default
@@ -43,6 +43,7 @@ type Config struct {
 	JSON        bool           // --json: one JSON object on stdout instead of the text report
 	Fail        bool           // --fail: exit 1 when any code ended in error
 	NoEmbed     bool           // --no-embed: never serve LOCAL/DELAY/ERROR in-process
+	Extra       any            // what Command.Extra returned: the family's own options
 }
 
 // Command describes one command's line: its name and which options it has.
@@ -53,6 +54,12 @@ type Command struct {
 	// Simple selects the flags family's short line: no code arguments, no
 	// -a/-e/-l/-v and none of the report or retry options.
 	Simple bool
+	// PerCode is how many requests a code costs: 1 when 0; flags3 makes 2.
+	// -m counts requests, so the concurrency is capped at codes × PerCode.
+	PerCode int
+	// Extra, when set, adds a family's own options to the flag set; what it
+	// returns (pointers to the values those options fill) is Config.Extra.
+	Extra func(fs *pflag.FlagSet) any
 }
 
 // Usage returns the usage line, without a trailing newline.
@@ -108,6 +115,9 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		fs.BoolVar(&cfg.Fail, "fail", false, "exit 1 when any code ended in error")
 	}
 	fs.BoolVar(&cfg.NoEmbed, "no-embed", false, "never serve LOCAL, DELAY or ERROR in-process")
+	if c.Extra != nil {
+		cfg.Extra = c.Extra(fs)
+	}
 
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
@@ -158,7 +168,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	if maxReq.set {
 		want = maxReq.n
 	}
-	cfg.Concurrency = min(want, MaxConcurrency, len(cfg.Codes))
+	cfg.Concurrency = min(want, MaxConcurrency, len(cfg.Codes)*max(c.PerCode, 1))
 	return cfg, nil
 }
 

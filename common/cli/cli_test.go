@@ -79,6 +79,31 @@ func TestParseConcurrency(t *testing.T) {
 	}
 }
 
+// TestParseConcurrencyPerCode: a family whose codes cost two requests
+// (flags3) caps -m at the requests, not the codes.
+func TestParseConcurrencyPerCode(t *testing.T) {
+	flags3 := Command{Name: "flags3", PerCode: 2}
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"BR", "-m", "2"}, 2},
+		{[]string{"BR", "-m", "3"}, 2},
+		{[]string{"-m", "100"}, 40},          // the 20 default codes: 40 requests
+		{[]string{"-e", "-m", "5000"}, 1000}, // MaxConcurrency still caps
+		{[]string{"BR", "--strategy", "pool"}, 2},
+	}
+	for _, tt := range tests {
+		cfg, err := flags3.Parse(tt.args, &bytes.Buffer{})
+		if err != nil {
+			t.Fatalf("Parse(%q) error: %v", tt.args, err)
+		}
+		if cfg.Concurrency != tt.want {
+			t.Errorf("Parse(%q).Concurrency = %d; want %d", tt.args, cfg.Concurrency, tt.want)
+		}
+	}
+}
+
 func TestParseOptions(t *testing.T) {
 	cfg, err := flags2.Parse(nil, &bytes.Buffer{})
 	if err != nil {
