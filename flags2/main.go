@@ -1,5 +1,11 @@
 package main
 
-import "flagsuite/common/command"
+import (
+	"flagsuite/common/command"
+	"flagsuite/common/runner"
+)
 
-func main() { command.Main(run) }
+func main() {
+	runner.TuneGC()
+	command.Main(run)
+}

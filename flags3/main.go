@@ -19,4 +19,7 @@ var family = runner.Family{
 	Serve:   autoserve.Start,
 }
 
-func main() { command.Main(family.Run) }
+func main() {
+	runner.TuneGC()
+	command.Main(family.Run)
+}
