@@ -6,6 +6,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -33,6 +34,9 @@ type Family struct {
 	// Tune, when set, adjusts the HTTP client's configuration before use;
 	// tests shorten the retry backoff with it.
 	Tune func(*fetch.Config)
+	// FS is the file system the downloads are saved through; nil means
+	// store.OS. Tests record or fail its calls (store/storetest).
+	FS store.FS
 }
 
 // Run is the whole command: it returns the exit status (see cli.Exit…).
@@ -63,12 +67,8 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	client := fetch.New(fc)
 	defer client.CloseIdle()
-	sum, err := Download(ctx, cfg, f.NewTask(client, cfg), stdout, stderr)
+	sum, saveErr := Download(ctx, cfg, f.NewTask(client, cfg), f.FS, stdout, stderr)
 	sum.ConnsOpened, sum.ConnsReused = client.Conns()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return command.ExitFatal
-	}
 
 	if hint := unreachable(sum.Tally); hint != "" {
 		fmt.Fprintf(stderr, "%s: every request failed with %q: is %s up? (go run ./testserver starts the book's servers)\n",
@@ -82,19 +82,33 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	} else {
 		report.Final(stdout, sum)
 	}
+	// The report comes first, whatever happened to the files: a folder that
+	// turned read-only must not hide what was downloaded.
+	if saveErr != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, saveErr)
+	}
 	switch {
 	case sum.Interrupted:
 		return command.ExitInterrupted
+	case saveErr != nil:
+		return command.ExitFatal
 	case cfg.Fail && sum.Tally.Count(report.Error) > 0:
 		return command.ExitFatal
 	}
 	return command.ExitOK
 }
 
-// Download runs task over cfg.Codes and returns the summary of the run. It
-// prints the initial report (unless cfg.JSON) and, in verbose mode, one line
-// per code; otherwise a progress bar on stderr.
-func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, stderr io.Writer) (report.Summary, error) {
+// Download runs task over cfg.Codes, saving through fsys (nil: store.OS),
+// and returns the summary of the run. It prints the initial report (unless
+// cfg.JSON) and, in verbose mode, one line per code; otherwise a progress
+// bar on stderr.
+//
+// Every file counted in the summary is in place and durable when Download
+// returns: the writes skip the sync per file, and one sync of the
+// destination comes after the last of them. The error, if any, says that
+// this sync failed or that a temporary file of this run could not be
+// removed; the summary is complete either way.
+func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.FS, stdout, stderr io.Writer) (report.Summary, error) {
 	sum := report.Summary{
 		Strategy: string(cfg.Strategy), Server: cfg.Server, Concurrency: cfg.Concurrency,
 		Requested: len(cfg.Codes), Tally: new(report.Tally),
@@ -110,7 +124,8 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, std
 		bar = progress.New(stderr, len(cfg.Codes), "flags")
 	}
 
-	writers := store.NewPool(cfg.Writers)
+	files := store.NewWriter(fsys)
+	writers := store.NewPoolOn(files, cfg.Writers)
 	start := time.Now()
 	engine.Run(ctx, engine.Config{
 		Strategy: cfg.Strategy, Concurrency: cfg.Concurrency, Dest: cfg.Dest, Writers: writers,
@@ -124,19 +139,17 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, stdout, std
 		}
 	})
 	writers.Close()
+	syncErr := files.Sync() // part of the run's time: the files are not saved before it
 	sum.Elapsed = time.Since(start)
 	if bar != nil {
 		bar.Finish()
 	}
 	sum.Interrupted = ctx.Err() != nil
-	if sum.Interrupted {
-		// Writes finish before Close returns, so only strays of an
-		// earlier, killed run can be left; clear them too.
-		if err := store.RemoveTemps(cfg.Dest); err != nil {
-			return sum, err
-		}
-	}
-	return sum, nil
+	// Writes finish before Close returns, so the only temporary files of
+	// this run still there are those of failed writes that could not remove
+	// their own. Files of other runs sharing the folder, and leftovers of a
+	// killed run, are not ours to remove.
+	return sum, errors.Join(syncErr, files.Cleanup())
 }
 
 // unreachable returns the one reason every code failed for, when no request

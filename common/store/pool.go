@@ -12,6 +12,7 @@ var ErrClosed = errors.New("writer pool closed")
 // returns as soon as the write is queued; Close waits for every queued
 // write. A Pool is safe for concurrent use.
 type Pool struct {
+	write  func(dir, name string, data []byte) error
 	inline bool
 	jobs   chan job
 	wg     sync.WaitGroup // the writer goroutines
@@ -26,20 +27,28 @@ type job struct {
 	done      func(error)
 }
 
-// NewPool starts workers writer goroutines with a queue of 2·workers
-// writes: enough to keep every writer busy while the network side goes on,
+// NewPool starts workers writer goroutines that save with WriteAtomic,
+// each file synced on its own; see NewPoolOn. With workers ≤ 0 there are no
+// goroutines and Submit writes inline.
+func NewPool(workers int) *Pool { return newPool(workers, WriteAtomic) }
+
+// NewPoolOn starts workers writer goroutines that save with w.Write; the
+// caller makes the files durable with w.Sync once the pool is closed. The
+// queue holds 2·workers writes: enough to keep every writer busy while the network side goes on,
 // small enough that a disk slower than the network pushes back on Submit
 // instead of piling images up in memory. With workers ≤ 0 there are no
 // goroutines and Submit writes inline.
-func NewPool(workers int) *Pool {
+func NewPoolOn(w *Writer, workers int) *Pool { return newPool(workers, w.Write) }
+
+func newPool(workers int, write func(dir, name string, data []byte) error) *Pool {
 	if workers <= 0 {
-		return &Pool{inline: true}
+		return &Pool{write: write, inline: true}
 	}
-	p := &Pool{jobs: make(chan job, 2*workers)}
+	p := &Pool{write: write, jobs: make(chan job, 2*workers)}
 	for range workers {
 		p.wg.Go(func() {
 			for j := range p.jobs {
-				j.finish(WriteAtomic(j.dir, j.name, j.data))
+				j.finish(p.write(j.dir, j.name, j.data))
 			}
 		})
 	}
@@ -52,7 +61,7 @@ func (j job) finish(err error) {
 	}
 }
 
-// Submit queues a WriteAtomic(dir, name, data) and returns; it blocks only
+// Submit queues the write of data as dir/name and returns; it blocks only
 // while the queue is full. done, if not nil, is called exactly once with the
 // write's error: from a writer goroutine, or, for an inline pool, before
 // Submit returns. data must not be changed until then. done must not wait
@@ -66,7 +75,7 @@ func (p *Pool) Submit(dir, name string, data []byte, done func(error)) {
 	case p.closed:
 		j.finish(ErrClosed)
 	case p.inline:
-		j.finish(WriteAtomic(dir, name, data))
+		j.finish(p.write(dir, name, data))
 	default:
 		p.jobs <- j
 	}

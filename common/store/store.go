@@ -1,12 +1,18 @@
-// Package store saves downloaded files so that a reader, or an interrupted
-// run, never sees half of one: each file is written to a temporary name in
-// its destination folder, synced, and renamed into place.
+// Package store saves downloaded files so that no final name ever holds
+// part of one, whether the run ends, is interrupted or is killed: each file
+// is written to a new temporary name in its destination folder and renamed
+// into place.
+//
+// A run saves through one Writer: its writes do not wait for the disk, and
+// one Sync at the end (a syncfs on Linux) makes every file durable before
+// the run reports them; a Writer removes only the temporary files it made
+// itself. WriteAtomic saves a single file, synced on its own.
 //
 // Pool is the executor the downloaders hand their writes to (the
 // counterpart of asyncio's run_in_executor), so a slow disk never stalls
 // the event loop or holds a network slot:
 //
-//	Submit ──► bounded queue ──► N writer goroutines ──► WriteAtomic ──► done(err)
+//	Submit ──► bounded queue ──► N writer goroutines ──► Writer.Write ──► done(err)
 package store
 
 import (
@@ -15,16 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 )
-
-// tempSuffix marks our temporary files: ".<name>.tmp-<random digits>".
-// The leading dot keeps them out of plain listings; RemoveTemps matches the
-// whole pattern, so it never touches anyone else's files.
-const tempSuffix = ".tmp-"
-
-var tempPattern = regexp.MustCompile(`^\..+\.tmp-[0-9]+$`)
 
 // PrepareDir creates dir and its parents if needed, then proves it can
 // write there by creating and removing a temporary file, so a run fails at
@@ -34,78 +31,31 @@ func PrepareDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %q: %w", dir, cause(err))
 	}
-	f, err := os.CreateTemp(dir, ".probe"+tempSuffix+"*")
+	probe := filepath.Join(dir, tempName("probe"))
+	f, err := OS.Create(probe)
 	if err != nil {
 		return fmt.Errorf("cannot write to %q: %w", dir, cause(err))
 	}
-	name := f.Name()
 	errClose := f.Close()
-	errRemove := os.Remove(name)
+	errRemove := OS.Remove(probe)
 	if err := errors.Join(errClose, errRemove); err != nil {
 		return fmt.Errorf("cannot write to %q: %w", dir, cause(err))
 	}
 	return nil
 }
 
-// WriteAtomic saves data as dir/name: it writes a temporary file in dir
-// (".name.tmp-*"), syncs and closes it, then renames it over name. On any
-// failure the temporary file is removed and name is left as it was. The
-// file is created with mode 0644.
-func WriteAtomic(dir, name string, data []byte) (err error) {
-	path := filepath.Join(dir, name)
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-		return fmt.Errorf("cannot save %q: not a plain file name", name)
-	}
-	f, err := os.CreateTemp(dir, "."+name+tempSuffix+"*")
-	if err != nil {
-		return fmt.Errorf("cannot save %q: %w", path, cause(err))
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close() // harmless if already closed
-			os.Remove(tmp)
-			err = fmt.Errorf("cannot save %q: %w", path, cause(err))
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	// Sync before the rename: otherwise a crash can leave the new name
-	// pointing at a file whose data never reached the disk.
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+// WriteAtomic saves data as dir/name on its own, durably: it writes a
+// temporary file in dir, syncs it, closes it and renames it over name. On
+// any failure name is left as it was. For many files, a Writer and one Sync
+// at the end cost far less.
+func WriteAtomic(dir, name string, data []byte) error {
+	return newSyncingWriter(OS).Write(dir, name, data)
 }
 
-// RemoveTemps removes the temporary files WriteAtomic and PrepareDir leave
-// behind when a process dies mid-write. Only names of their pattern are
-// touched. A dir that does not exist holds nothing to remove.
-func RemoveTemps(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("cannot list %q: %w", dir, cause(err))
-	}
-	var errs []error
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !tempPattern.MatchString(e.Name()) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("cannot remove %q: %w", filepath.Join(dir, e.Name()), cause(err)))
-		}
-	}
-	return errors.Join(errs...)
+func newSyncingWriter(fsys FS) *Writer {
+	w := NewWriter(fsys)
+	w.syncEach = true
+	return w
 }
 
 // cause strips the *fs.PathError or *os.LinkError around a system error,

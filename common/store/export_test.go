@@ -1,0 +1,4 @@
+package store
+
+// NewSyncingWriter is the Writer WriteAtomic uses, on fsys.
+var NewSyncingWriter = newSyncingWriter
