@@ -252,7 +252,7 @@ func TestCleanupAfterInterrupt(t *testing.T) {
 	removes := 0 // the sequential strategy and one writer: one goroutine at a time
 	fsys := &storetest.FS{Hook: func(op, name string) error {
 		switch {
-		case op == "close" && strings.HasPrefix(name, ".AE."):
+		case op == "close" && strings.HasPrefix(name, ".AC."):
 			return syscall.EIO
 		case op == "remove":
 			if removes++; removes == 1 {
@@ -263,10 +263,10 @@ func TestCleanupAfterInterrupt(t *testing.T) {
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	code, rep, stderr := runJSON(t, ctx, family(fakeTask(5, cancel), fsys),
+	code, rep, stderr := runJSON(t, ctx, family(fakeTask(8, cancel), fsys),
 		"A", "--dest", dest, "--strategy", "sequential", "--writers", "1")
-	if code != command.ExitInterrupted || stderr != "" {
-		t.Fatalf("exit %d, stderr %q; want %d and nothing", code, stderr, command.ExitInterrupted)
+	if code != command.ExitInterrupted || stderr != "" || rep.Errors != 1 {
+		t.Fatalf("exit %d, stderr %q, %d errors; want %d, nothing, 1 (AC's write)", code, stderr, rep.Errors, command.ExitInterrupted)
 	}
 	if got, want := listDir(t, dest), okFiles(rep); !slices.Equal(got, want) {
 		t.Errorf("dest holds %q; want %q: the temporary file of the failed write removed", got, want)
