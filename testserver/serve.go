@@ -8,7 +8,6 @@ import (
 	"log"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -24,7 +23,7 @@ const shutdownGrace = 5 * time.Second
 type server struct {
 	label string
 	site  *site.Site
-	http  *http.Server
+	srv   *site.Server
 	ln    net.Listener
 }
 
@@ -49,8 +48,8 @@ func listen(cfg config, data fs.FS, logger *slog.Logger, stderr io.Writer) ([]*s
 			sc.Logger = logger.With("server", label)
 		}
 		s := &server{label: label, site: site.New(sc), ln: ln}
-		s.http = site.NewServer(s.site)
-		s.http.ErrorLog = log.New(stderr, "testserver: "+label+": ", 0)
+		s.srv = site.NewServer(s.site)
+		s.srv.ErrorLog = log.New(stderr, "testserver: "+label+": ", 0)
 		servers = append(servers, s)
 	}
 	return servers, nil
@@ -78,16 +77,13 @@ func none[T time.Duration | float64](v T) T {
 }
 
 // serve prints each server's ready line, serves until ctx is done or a
-// server fails, then stops them all. Requests see a context that ends
-// first, so a DELAY wait in progress ends at once with a 503 rather than
-// holding the stop.
+// server fails, then stops them all. Stopping ends a DELAY wait in
+// progress at once with a 503 rather than waiting for it; answers being
+// written get shutdownGrace to finish.
 func serve(ctx context.Context, servers []*server, stdout io.Writer) error {
-	base, cancelRequests := context.WithCancel(ctx)
-	defer cancelRequests()
 	failed := make(chan error, len(servers))
 	for _, s := range servers {
-		s.http.BaseContext = func(net.Listener) context.Context { return base }
-		go func() { failed <- fmt.Errorf("%s: %w", s.label, s.http.Serve(s.ln)) }()
+		go func() { failed <- fmt.Errorf("%s: %w", s.label, s.srv.Serve(s.ln)) }()
 		fmt.Fprintln(stdout, s.label, s.url())
 	}
 	var err error
@@ -95,16 +91,11 @@ func serve(ctx context.Context, servers []*server, stdout io.Writer) error {
 	case <-ctx.Done():
 	case err = <-failed: // Serve returns early only when its listener fails
 	}
-	cancelRequests()
 	stop, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, s := range servers {
-		wg.Go(func() {
-			if s.http.Shutdown(stop) != nil {
-				s.http.Close() // answers still being written after the grace
-			}
-		})
+		wg.Go(func() { s.srv.Shutdown(stop) }) // closes what is left after the grace
 	}
 	wg.Wait()
 	return err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"sync/atomic"
 	"time"
 
 	"flagsuite/testserver/dataset"
@@ -19,17 +17,14 @@ import (
 type server struct {
 	label string
 	cfg   site.Config
-	base  string // "http://127.0.0.1:PORT/flags"
-	hs    *http.Server
-	site  atomic.Pointer[site.Site] // the site of the current run
+	base  string       // "http://127.0.0.1:PORT/flags"
+	hs    *site.Server // serves the site of the current run
 }
-
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.site.Load().ServeHTTP(w, r) }
 
 // fresh puts a new site behind the server and returns it.
 func (s *server) fresh() *site.Site {
 	st := site.New(s.cfg)
-	s.site.Store(st)
+	s.hs.SetSite(st)
 	return st
 }
 
@@ -70,8 +65,7 @@ func startServers(cfg Config, labels []string) (map[string]*server, func(), erro
 			return nil, nil, fmt.Errorf("serving %s: %w", label, err)
 		}
 		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags"}
-		s.fresh()
-		s.hs = site.NewServer(s)
+		s.hs = site.NewServer(site.New(s.cfg))
 		servers[label] = s
 		go s.hs.Serve(ln)
 	}

@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"maps"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -165,5 +166,51 @@ func TestUnseededSitesDiffer(t *testing.T) {
 	b := outcomes(t, Config{Mode: Delay}, 20)
 	if slices.Equal(a, b) {
 		t.Errorf("two unseeded sites gave the same delays %v; want random ones", a)
+	}
+}
+
+// TestSeedByPath: with SeedByPath, each path's wait and failure depend on
+// the seed and the path only, not on the order the requests come in.
+func TestSeedByPath(t *testing.T) {
+	t.Parallel()
+	var paths []string
+	for _, cc := range []string{"ad", "br", "cn", "de", "fr", "in", "jp", "mx", "ng", "us", "vn", "zw"} {
+		paths = append(paths, "/flags/"+cc+"/"+cc+".gif", "/flags/"+cc+"/metadata.json")
+	}
+	type fate struct {
+		wait time.Duration
+		fail bool
+	}
+	fates := func(cfg Config, reverse bool) map[string]fate {
+		s := New(cfg)
+		order := slices.Clone(paths)
+		if reverse {
+			slices.Reverse(order)
+		}
+		got := map[string]fate{}
+		for _, p := range order {
+			w, f := s.fate(p)
+			got[p] = fate{w, f}
+		}
+		return got
+	}
+	for _, cfg := range []Config{
+		{Mode: Delay, Seeded: true, Seed: 3, SeedByPath: true},
+		{Mode: Error, ErrorRate: 0.5, Seeded: true, Seed: 3, SeedByPath: true},
+	} {
+		a, b := fates(cfg, false), fates(cfg, true)
+		if !maps.Equal(a, b) {
+			t.Errorf("%v by path: in order %v; reversed %v; want the same fates", cfg.Mode, a, b)
+		}
+		byRequest := cfg
+		byRequest.SeedByPath = false
+		if maps.Equal(fates(byRequest, false), fates(byRequest, true)) {
+			t.Errorf("%v by request: the same fates in both orders; want others (the test cannot tell otherwise)", cfg.Mode)
+		}
+		other := cfg
+		other.Seed = 4
+		if maps.Equal(a, fates(other, false)) {
+			t.Errorf("%v by path: seeds 3 and 4 gave the same fates %v; want others", cfg.Mode, a)
+		}
 	}
 }

@@ -2,15 +2,12 @@ package site
 
 import (
 	"context"
-	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-
-	"flagsuite/testserver/dataset"
 )
 
 // result is what a request got, for the log.
@@ -22,80 +19,74 @@ type result struct {
 	err    error         // why a data file was not served, or was cut short
 }
 
-// ServeHTTP serves the data set under the prefix: GET and HEAD of the
-// listing and of data files; 404 for everything else; and, for each GET
-// under the prefix, the wait and the injected failure its fate gives it.
-func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	s.stats.enter()
-	defer s.stats.leave()
-	path := r.URL.EscapedPath()
-	res := s.serve(w, r, path)
-	if s.logger != nil {
-		s.log(r, path, res, start)
-	}
-}
-
-func (s *Site) serve(w http.ResponseWriter, r *http.Request, path string) result {
+// decide answers a request, whichever transport brought it: the route, and,
+// for each GET under the prefix, the wait and the injected failure its fate
+// gives it. The wait ends early when ctx does (the client left, or the
+// server is stopping). For a file too big to hold, file is open on it, and
+// the caller copies and closes it.
+func (s *Site) decide(ctx context.Context, method, path string) (a *answer, res result, file fs.File) {
 	rt, name := s.parse(path)
 	switch {
 	case rt == outside:
-		return s.notFound(w)
-	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		return s.counted(answerNotFound)
+	case method != http.MethodGet && method != http.MethodHead:
 		if rt == unknown {
-			return s.notFound(w)
+			return s.counted(answerNotFound)
 		}
-		w.Header().Set("Allow", "GET, HEAD")
-		return s.text(w, http.StatusMethodNotAllowed, "405 method not allowed\n")
+		return answerNotAllowed, result{status: http.StatusMethodNotAllowed}, nil
 	case rt == bare:
-		w.Header().Set("Location", s.prefix+"/")
-		return s.text(w, http.StatusMovedPermanently, "301 moved permanently to "+s.prefix+"/\n")
+		return s.redirect, result{status: http.StatusMovedPermanently}, nil
 	}
 	// As in the book, every GET under the prefix meets its fate first, so
 	// even an unknown code's 404 comes late from DELAY and ERROR.
 	var wait time.Duration
-	if r.Method == http.MethodGet {
-		res, done := s.meetFate(w, r)
-		if done {
-			return res
+	if method == http.MethodGet {
+		var fail bool
+		wait, fail = s.fate(path)
+		if wait > 0 && !sleep(ctx, wait) {
+			// The client left, and nobody reads this; or the server is
+			// stopping, and the client learns why.
+			s.stats.canceled.Add(1)
+			return answerCanceled, result{status: answerCanceled.status, wait: wait, note: "canceled"}, nil
 		}
-		wait = res.wait
+		if fail {
+			s.stats.injected.Add(1)
+			return s.failure, result{status: s.failure.status, wait: wait, note: "injected"}, nil
+		}
 	}
-	var res result
 	switch rt {
-	case unknown:
-		res = s.notFound(w)
 	case listing:
-		res = s.listing(w)
-	case image:
-		res = s.file(w, r, name, "image/gif")
-	case metadata:
-		res = s.file(w, r, name, "application/json")
+		a = s.answers.listing
+	case image, metadata:
+		a = s.answers.files[name]
 	}
+	if a == nil {
+		a = answerNotFound
+	}
+	if a.big != "" {
+		f, err := s.data.Open(a.big)
+		if err != nil {
+			nf := *answerNotFound
+			nf.err = err
+			a = &nf
+		} else {
+			file = f
+		}
+	}
+	a, res, _ = s.counted(a)
 	res.wait = wait
-	return res
+	return a, res, file
 }
 
-// meetFate numbers a GET, waits as its fate says and, if the fate is to
-// fail, answers ErrorStatus. done reports that the answer has been given:
-// a failure, or a 503 when the wait was cut short.
-func (s *Site) meetFate(w http.ResponseWriter, r *http.Request) (res result, done bool) {
-	wait, fail := s.fate(s.gets.Add(1) - 1)
-	if wait > 0 && !sleep(r.Context(), wait) {
-		// The client left, and nobody reads this; or the server is
-		// stopping, and the client learns why.
-		s.stats.canceled.Add(1)
-		res = s.text(w, http.StatusServiceUnavailable, "503 server stopping or client gone\n")
-		res.note = "canceled"
-	} else if fail {
-		s.stats.injected.Add(1)
-		res = s.text(w, s.errorStatus, s.errorBody)
-		res.note = "injected"
-	} else {
-		return result{wait: wait}, false
+// counted tallies a data set answer (a 200 or a 404) and starts its result.
+func (s *Site) counted(a *answer) (*answer, result, fs.File) {
+	switch a.status {
+	case http.StatusOK:
+		s.stats.served.Add(1)
+	case http.StatusNotFound:
+		s.stats.notFound.Add(1)
 	}
-	res.wait = wait
-	return res, true
+	return a, result{status: a.status, err: a.err}, nil
 }
 
 // sleep waits for d and reports true, or returns false as soon as ctx is
@@ -111,88 +102,55 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// file answers with a data file. Whatever keeps it from being served (it is
-// missing, a folder, or a link leading out of the data set) is a 404.
-func (s *Site) file(w http.ResponseWriter, r *http.Request, name, contentType string) result {
-	f, err := s.data.Open(name)
-	if err != nil {
-		res := s.notFound(w)
-		res.err = err
-		return res
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		res := s.notFound(w)
-		res.err = err
-		return res
-	}
+// ServeHTTP serves the data set under the prefix through net/http: GET and
+// HEAD of the listing and of data files; 404 for everything else. It sends
+// the same answers as a Server, with the fields net/http adds.
+func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.stats.enter()
+	defer s.stats.leave()
+	path := r.URL.EscapedPath()
+	a, res, file := s.decide(r.Context(), r.Method, path)
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.FormatInt(info.Size(), 10))
-	w.WriteHeader(http.StatusOK)
-	s.stats.served.Add(1)
-	if r.Method == http.MethodHead {
-		return result{status: http.StatusOK}
+	for _, f := range a.fields {
+		h.Set(f[0], f[1])
 	}
-	// Not supported by every ResponseWriter (httptest's recorder); then
-	// there is no client to hold the answer anyway.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(WriteTimeout))
-	// Not CopyN: io.Copy keeps the file's WriteTo and the server's sendfile; a
-	// file longer than it said is cut by the server at Content-Length.
-	n, err := io.Copy(w, f)
-	return result{status: http.StatusOK, bytes: n, err: err}
-}
-
-// listing answers with an HTML page linking each code's files.
-func (s *Site) listing(w http.ResponseWriter) result {
-	codes, err := dataset.Codes(s.data)
-	if err != nil {
-		res := s.text(w, http.StatusInternalServerError, "500 cannot list the data set\n")
-		res.err = err
-		return res
+	w.WriteHeader(a.status)
+	if r.Method != http.MethodHead {
+		// Not supported by every ResponseWriter (httptest's recorder); then
+		// there is no client to hold the answer anyway.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(WriteTimeout))
+		var err error
+		if file != nil {
+			res.bytes, err = io.CopyN(w, file, a.size)
+		} else {
+			var n int
+			n, err = w.Write(a.body())
+			res.bytes = int64(n)
+		}
+		if res.err == nil {
+			res.err = err
+		}
 	}
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Flags</title></head>\n<body>\n<h1>Flags</h1>\n<ul>\n")
-	for _, cc := range codes { // two lower-case letters: nothing to escape
-		fmt.Fprintf(&b, "<li><a href=\"%[1]s/%[1]s.gif\">%[1]s/</a> <a href=\"%[1]s/metadata.json\">metadata.json</a></li>\n", cc)
+	if file != nil {
+		file.Close()
 	}
-	b.WriteString("</ul>\n</body></html>\n")
-	s.stats.served.Add(1)
-	return s.write(w, http.StatusOK, "text/html; charset=utf-8", b.String())
-}
-
-func (s *Site) notFound(w http.ResponseWriter) result {
-	s.stats.notFound.Add(1)
-	return s.text(w, http.StatusNotFound, "404 not found\n")
-}
-
-// text answers with a short plain-text body.
-func (s *Site) text(w http.ResponseWriter, status int, body string) result {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	return s.write(w, status, "text/plain; charset=utf-8", body)
-}
-
-func (s *Site) write(w http.ResponseWriter, status int, contentType, body string) result {
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	n, _ := io.WriteString(w, body) // nothing to do if the client is gone
-	return result{status: status, bytes: int64(n)}
+	if s.logger != nil {
+		s.log(r.Context(), r.RemoteAddr, r.Method, path, res, start)
+	}
 }
 
 // maxLoggedPath keeps a hostile path from filling the log.
 const maxLoggedPath = 256
 
-func (s *Site) log(r *http.Request, path string, res result, start time.Time) {
+func (s *Site) log(ctx context.Context, remote, method, path string, res result, start time.Time) {
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
 	}
 	attrs := make([]slog.Attr, 0, 9)
 	attrs = append(attrs,
-		slog.String("remote", r.RemoteAddr),
-		slog.String("method", r.Method),
+		slog.String("remote", remote),
+		slog.String("method", method),
 		slog.String("path", path),
 		slog.Int("status", res.status),
 		slog.Int64("bytes", res.bytes),
@@ -206,7 +164,7 @@ func (s *Site) log(r *http.Request, path string, res result, start time.Time) {
 	if res.err != nil {
 		attrs = append(attrs, slog.String("error", res.err.Error()))
 	}
-	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }
 
 // statusText is http.StatusText, with a fallback for codes it does not know.

@@ -21,7 +21,24 @@ func serve(t *testing.T, h http.Handler, adjust func(*http.Server)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(h)
+	srv := NewHTTPServer(h)
+	if adjust != nil {
+		adjust(srv)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// serveConns runs s on a Server, with its limits adjusted for the test, on
+// a loopback port, and returns the address.
+func serveConns(t testing.TB, s *Site, adjust func(*Server)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(s)
 	if adjust != nil {
 		adjust(srv)
 	}
@@ -33,25 +50,40 @@ func serve(t *testing.T, h http.Handler, adjust func(*http.Server)) string {
 // TestSilentClientIsDropped: a client that connects and sends no complete
 // request header is disconnected after ReadHeaderTimeout.
 func TestSilentClientIsDropped(t *testing.T) {
-	addr := serve(t, New(Config{Data: fsMap("br/br.gif")}), func(s *http.Server) { s.ReadHeaderTimeout = 50 * time.Millisecond })
-	for _, sent := range []string{"", "GET /flags/br/br.gif HTTP/1.1\r\nHost: te"} {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
+	t.Parallel()
+	addrs := []string{
+		serve(t, New(Config{Data: fsMap("br/br.gif")}), func(s *http.Server) { s.ReadHeaderTimeout = 50 * time.Millisecond }),
+		serveConns(t, New(Config{Data: fsMap("br/br.gif")}), func(s *Server) { s.ReadHeaderTimeout = 50 * time.Millisecond }),
+	}
+	for _, addr := range addrs {
+		for _, sent := range []string{"", "GET /flags/br/br.gif HTTP/1.1\r\nHost: te"} {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, sent)
+			c.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own safety net
+			_, err = io.ReadAll(c)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Errorf("after sending %q, the server still held the connection after 10s; want it dropped", sent)
+			}
+			c.Close()
 		}
-		io.WriteString(c, sent)
-		c.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own safety net
-		_, err = io.ReadAll(c)
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Errorf("after sending %q, the server still held the connection after 10s; want it dropped", sent)
-		}
-		c.Close()
 	}
 }
 
 func TestHugeHeaderIsRefused(t *testing.T) {
-	addr := serve(t, New(Config{Data: fsMap("br/br.gif")}), nil)
+	t.Parallel()
+	for _, addr := range []string{
+		serve(t, New(Config{Data: fsMap("br/br.gif")}), nil),
+		serveConns(t, New(Config{Data: fsMap("br/br.gif")}), nil),
+	} {
+		hugeHeader(t, addr)
+	}
+}
+
+func hugeHeader(t *testing.T, addr string) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +107,7 @@ func TestHugeHeaderIsRefused(t *testing.T) {
 // them were in the handler together, and every wait ends when its client
 // leaves.
 func TestManyClientsLeaveADelayServer(t *testing.T) {
+	t.Parallel()
 	n := 2000
 	if raceEnabled || testing.Short() {
 		n = 1000 // the race detector allows 8128 goroutines; each connection takes about 5

@@ -13,10 +13,12 @@
 package site
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +68,11 @@ type Config struct {
 	// gives the same sequence. Without it, a random seed is drawn.
 	Seed   int64
 	Seeded bool
+	// With SeedByPath, a GET's delay and fate depend on the seed and its URL
+	// path instead of its number: the same files wait and fail the same on
+	// every run, whatever order the requests arrive in, and a retry of a
+	// failed file fails again.
+	SeedByPath bool
 
 	Logger *slog.Logger // one line per request; nil logs nothing
 	Prefix string       // URL path of the data set: "/flags" when empty, "/" for the root
@@ -85,19 +92,24 @@ func ForLabel(label string) (Config, bool) {
 	return Config{}, false
 }
 
-// Site is an http.Handler serving one data set. It is safe for concurrent use.
+// Site serves one data set: as an http.Handler, or on connections of its
+// own through a Server. It reads the whole data set when it is made and
+// answers from memory, so a change to a data folder is seen by the next
+// Site, not this one. It is safe for concurrent use.
 type Site struct {
-	mode        Mode
-	data        fs.FS
-	prefix      string // without a trailing slash: "/flags", or "" for the root
-	minDelay    time.Duration
-	maxDelay    time.Duration
-	errorRate   float64
-	errorDelay  time.Duration
-	errorStatus int
-	errorBody   string // "418 I'm a teapot\n"
-	seed        uint64
-	logger      *slog.Logger
+	mode       Mode
+	data       fs.FS    // for files too big to hold (see maxHeld)
+	answers    *answers // the data set's answers, rendered once
+	redirect   *answer  // the prefix without its slash: 301 to the listing
+	failure    *answer  // the injected error
+	prefix     string   // without a trailing slash: "/flags", or "" for the root
+	minDelay   time.Duration
+	maxDelay   time.Duration
+	errorRate  float64
+	errorDelay time.Duration
+	seed       uint64
+	byPath     bool
+	logger     *slog.Logger
 
 	gets  atomic.Uint64 // GETs under the prefix so far: numbers each one for fate
 	stats counters
@@ -106,18 +118,21 @@ type Site struct {
 // New returns a site for cfg, with the defaults Config documents.
 func New(cfg Config) *Site {
 	s := &Site{
-		mode:        cfg.Mode,
-		data:        cfg.Data,
-		minDelay:    orDefault(cfg.MinDelay, 500*time.Millisecond),
-		maxDelay:    orDefault(cfg.MaxDelay, 5*time.Second),
-		errorRate:   min(orDefault(cfg.ErrorRate, 0.25), 1),
-		errorDelay:  orDefault(cfg.ErrorDelay, 500*time.Millisecond),
-		errorStatus: cfg.ErrorStatus,
-		seed:        uint64(cfg.Seed),
-		logger:      cfg.Logger,
+		mode:       cfg.Mode,
+		data:       cfg.Data,
+		minDelay:   orDefault(cfg.MinDelay, 500*time.Millisecond),
+		maxDelay:   orDefault(cfg.MaxDelay, 5*time.Second),
+		errorRate:  min(orDefault(cfg.ErrorRate, 0.25), 1),
+		errorDelay: orDefault(cfg.ErrorDelay, 500*time.Millisecond),
+		seed:       uint64(cfg.Seed),
+		byPath:     cfg.SeedByPath,
+		logger:     cfg.Logger,
 	}
-	if s.data == nil {
-		s.data = dataset.Embedded()
+	// Comparing with Embedded() cannot panic: its dynamic type is a pointer.
+	if s.data == nil || s.data == dataset.Embedded() {
+		s.data, s.answers = dataset.Embedded(), embeddedAnswers()
+	} else {
+		s.answers = renderData(s.data)
 	}
 	prefix := cfg.Prefix
 	if prefix == "" {
@@ -125,13 +140,12 @@ func New(cfg Config) *Site {
 	}
 	s.prefix = strings.TrimSuffix("/"+strings.Trim(prefix, "/"), "/") // "/" becomes ""
 	s.maxDelay = max(s.maxDelay, s.minDelay)
-	if s.errorStatus == 0 {
-		s.errorStatus = 418
+	status := cmp.Or(cfg.ErrorStatus, 418)
+	if status < 100 || status > 999 {
+		panic(fmt.Sprintf("site: ErrorStatus %d is not an HTTP status code", status))
 	}
-	if s.errorStatus < 100 || s.errorStatus > 999 {
-		panic(fmt.Sprintf("site: ErrorStatus %d is not an HTTP status code", s.errorStatus))
-	}
-	s.errorBody = fmt.Sprintf("%d %s\n", s.errorStatus, statusText(s.errorStatus))
+	s.failure = text(status, fmt.Sprintf("%d %s\n", status, statusText(status)))
+	s.redirect = text(http.StatusMovedPermanently, "301 moved permanently to "+s.prefix+"/\n", [2]string{"Location", s.prefix + "/"})
 	if !cfg.Seeded {
 		s.seed = rand.Uint64()
 	}

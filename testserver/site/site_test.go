@@ -43,15 +43,38 @@ func raw(t *testing.T, addr, method, target string) (*http.Response, []byte) {
 	return resp, body
 }
 
-func startLocal(t *testing.T, cfg Config) (*Site, string) {
-	t.Helper()
-	s := New(cfg)
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return s, srv.Listener.Addr().String()
+// startFunc serves a new site for cfg and returns it with its address.
+type startFunc func(t *testing.T, cfg Config) (*Site, string)
+
+// eachTransport runs test once for each way a site is served: as an
+// http.Handler under net/http, and by a Server on its own connections.
+func eachTransport(t *testing.T, test func(*testing.T, startFunc)) {
+	t.Parallel()
+	for _, tr := range []struct {
+		name  string
+		serve func(*testing.T, *Site) string
+	}{
+		{"net/http", func(t *testing.T, s *Site) string {
+			srv := httptest.NewServer(s)
+			t.Cleanup(srv.Close)
+			return srv.Listener.Addr().String()
+		}},
+		{"Server", func(t *testing.T, s *Site) string { return serveConns(t, s, nil) }},
+	} {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, func(t *testing.T, cfg Config) (*Site, string) {
+				t.Helper()
+				s := New(cfg)
+				return s, tr.serve(t, s)
+			})
+		})
+	}
 }
 
-func TestRoutes(t *testing.T) {
+func TestRoutes(t *testing.T) { eachTransport(t, testRoutes) }
+
+func testRoutes(t *testing.T, startLocal startFunc) {
 	_, addr := startLocal(t, Config{})
 	br := dataset.GIF("br")
 	brMeta, _ := fs.ReadFile(dataset.Embedded(), "br/metadata.json")
@@ -107,7 +130,9 @@ func TestRoutes(t *testing.T) {
 
 // TestNoTraversal: only the three shapes of path are served; nothing that
 // could name a file outside the data set, however spelled, gets a 200.
-func TestNoTraversal(t *testing.T) {
+func TestNoTraversal(t *testing.T) { eachTransport(t, testNoTraversal) }
+
+func testNoTraversal(t *testing.T, startLocal startFunc) {
 	_, addr := startLocal(t, Config{})
 	targets := []string{
 		"/flags/../go.mod",
@@ -155,7 +180,9 @@ func TestNoTraversal(t *testing.T) {
 
 // TestFolderLinkOutside: a data folder is opened with os.Root, so a link in
 // it that leads outside is a 404, not the file it names.
-func TestFolderLinkOutside(t *testing.T) {
+func TestFolderLinkOutside(t *testing.T) { eachTransport(t, testFolderLinkOutside) }
+
+func testFolderLinkOutside(t *testing.T, startLocal startFunc) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("secret"), 0o644)
 	data := filepath.Join(dir, "flags")
@@ -179,7 +206,9 @@ func TestFolderLinkOutside(t *testing.T) {
 	}
 }
 
-func TestListing(t *testing.T) {
+func TestListing(t *testing.T) { eachTransport(t, testListing) }
+
+func testListing(t *testing.T, startLocal startFunc) {
 	data := fsMap("br/br.gif", "ad/ad.gif", "ad/metadata.json", "readme.txt", "BR/BR.gif")
 	_, addr := startLocal(t, Config{Data: data, Prefix: "/data/"})
 	_, body := raw(t, addr, "GET", "/data/")
@@ -198,7 +227,9 @@ func TestListing(t *testing.T) {
 	}
 }
 
-func TestPrefix(t *testing.T) {
+func TestPrefix(t *testing.T) { eachTransport(t, testPrefix) }
+
+func testPrefix(t *testing.T, startLocal startFunc) {
 	tests := []struct {
 		prefix, ok, missing string
 	}{
@@ -219,7 +250,9 @@ func TestPrefix(t *testing.T) {
 	}
 }
 
-func TestStatsCounters(t *testing.T) {
+func TestStatsCounters(t *testing.T) { eachTransport(t, testStatsCounters) }
+
+func testStatsCounters(t *testing.T, startLocal startFunc) {
 	s, addr := startLocal(t, Config{})
 	for _, target := range []string{"/flags/br/br.gif", "/flags/br/metadata.json", "/flags/", "/flags/zz/zz.gif", "/etc/passwd", "/flags"} {
 		raw(t, addr, "GET", target)
