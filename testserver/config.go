@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-const usageLine = "usage: testserver [-h] [--bind ADDR] [--only LABEL[,LABEL]] [--data PATH] [--seed N] [-q] [OPTIONS]"
+const usageLine = "usage: testserver [-h] [--bind ADDR] [--only LABEL[,LABEL]] [--data PATH] [--seed N [--seed-by request|path]] [-q] [OPTIONS]"
 
 // labels lists the servers in the order they start and print.
 var labels = []string{"LOCAL", "DELAY", "ERROR"}
@@ -27,6 +27,7 @@ type config struct {
 	quiet  bool
 	seed   int64
 	seeded bool
+	byPath bool // --seed-by path
 
 	minDelay, maxDelay time.Duration
 	errorRate          float64
@@ -58,6 +59,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	fs.DurationVar(&cfg.errorDelay, "error-delay", 500*time.Millisecond, "ERROR's wait `D` before every GET")
 	fs.IntVar(&cfg.errorStatus, "error-status", 418, "ERROR's failure status `N`, 400 to 599")
 	fs.Int64Var(&cfg.seed, "seed", 0, "same seed `N`, same sequence of delays and errors (default: random)")
+	seedBy := fs.String("seed-by", "request", "with --seed, what picks a GET's delay and error besides the seed: request (its number) or path (its URL path: the same files fail on every run)")
 	fs.BoolVarP(&cfg.quiet, "quiet", "q", false, "no request log on stderr")
 
 	err := fs.Parse(args)
@@ -72,6 +74,14 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		return config{}, command.Usagef("unexpected argument %q: testserver takes only options", fs.Arg(0))
 	}
 	cfg.seeded = fs.Changed("seed")
+	switch by := strings.ToLower(*seedBy); {
+	case fs.Changed("seed-by") && !cfg.seeded:
+		return config{}, command.Usagef("--seed-by needs --seed")
+	case by == "path":
+		cfg.byPath = true
+	case by != "request":
+		return config{}, command.Usagef("--seed-by %q: request or path", *seedBy)
+	}
 
 	for _, l := range only {
 		if !slices.Contains(labels, strings.ToUpper(l)) {

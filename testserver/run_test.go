@@ -210,6 +210,45 @@ func TestRunSeed(t *testing.T) {
 	}
 }
 
+// TestRunSeedByPath: with --seed-by path, two runs that ask for the codes
+// in opposite orders see the same codes fail; with the default (by
+// request), the same two runs do not, which is why the option exists.
+func TestRunSeedByPath(t *testing.T) {
+	t.Parallel()
+	codes, err := dataset.Codes(dataset.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes = codes[:60]
+	failing := func(by string, reverse bool) []string {
+		r := start(t, 1, "--only", "error", "--error-port", "0", "--error-delay", "0", "--error-rate", "0.5",
+			"--seed", "7", "--seed-by", by, "-q")
+		defer r.stop()
+		order := slices.Clone(codes)
+		if reverse {
+			slices.Reverse(order)
+		}
+		var failed []string
+		for _, cc := range order {
+			if status, _ := get(t, r.urls["ERROR"]+"/"+cc+"/"+cc+".gif"); status != http.StatusOK {
+				failed = append(failed, cc)
+			}
+		}
+		slices.Sort(failed)
+		return failed
+	}
+	a, b := failing("path", false), failing("path", true)
+	if !slices.Equal(a, b) {
+		t.Errorf("--seed-by path: codes failing in order %v; in reverse order %v; want the same", a, b)
+	}
+	if len(a) == 0 || len(a) == len(codes) {
+		t.Errorf("--seed-by path: %d of %d codes failed; want some, at a rate of 0.5", len(a), len(codes))
+	}
+	if c, d := failing("request", false), failing("request", true); slices.Equal(c, d) {
+		t.Errorf("--seed-by request: the same codes %v failed in both orders; want others (the test cannot tell otherwise)", c)
+	}
+}
+
 // TestRunZipData serves the book's own data set straight from its zip and
 // checks every file against the archive.
 func TestRunZipData(t *testing.T) {
@@ -279,6 +318,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"--error-rate", "NaN"}, "--error-rate must be 0 to 1; got NaN"},
 		{[]string{"--error-status", "200"}, "--error-status must be an HTTP error status, 400 to 599; got 200"},
 		{[]string{"--seed", "x"}, `invalid argument "x" for "--seed" flag`},
+		{[]string{"--seed-by", "path"}, "--seed-by needs --seed"},
+		{[]string{"--seed", "1", "--seed-by", "code"}, `--seed-by "code": request or path`},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -57,7 +57,7 @@ func listen(cfg config, data fs.FS, logger *slog.Logger, stderr io.Writer) ([]*s
 
 // siteConfig turns the command line into a site's configuration.
 func siteConfig(cfg config, label string) site.Config {
-	sc := site.Config{Seed: cfg.seed, Seeded: cfg.seeded}
+	sc := site.Config{Seed: cfg.seed, Seeded: cfg.seeded, SeedByPath: cfg.byPath}
 	switch label {
 	case "DELAY":
 		sc.Mode, sc.MinDelay, sc.MaxDelay = site.Delay, none(cfg.minDelay), none(cfg.maxDelay)
