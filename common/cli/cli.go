@@ -44,7 +44,14 @@ type Config struct {
 	Fail        bool           // --fail: exit 1 when any code ended in error
 	NoEmbed     bool           // --no-embed: never serve LOCAL/DELAY/ERROR in-process
 	Extra       any            // what Command.Extra returned: the family's own options
+	Progress    string         // --progress: auto (default), tty, plain or none
+	Trace       string         // --trace FILE: the run in Chrome Trace Event JSON; "" for none
+	Timeline    string         // --timeline FILE.svg: the run as an SVG waterfall; "" for none
 }
+
+// ProgressModes are the values of --progress, after docker build
+// --progress: auto is tty on a terminal and plain elsewhere.
+var ProgressModes = []string{"auto", "tty", "plain", "none"}
 
 // Command describes one command's line: its name and which options it has.
 type Command struct {
@@ -113,6 +120,9 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		fs.IntVar(&cfg.Writers, "writers", 4, "`N` writer goroutines for the disk (0 writes inline)")
 		fs.BoolVar(&cfg.JSON, "json", false, "print one JSON object instead of the text report")
 		fs.BoolVar(&cfg.Fail, "fail", false, "exit 1 when any code ended in error")
+		fs.StringVar(&cfg.Progress, "progress", "auto", "progress `MODE`: auto (tty on a terminal, else plain), tty, plain or none")
+		fs.StringVar(&cfg.Trace, "trace", "", "write every request's phases to `FILE` as a Chrome trace (open it in Perfetto)")
+		fs.StringVar(&cfg.Timeline, "timeline", "", "draw the run as an SVG waterfall in `FILE.svg`")
 	}
 	fs.BoolVar(&cfg.NoEmbed, "no-embed", false, "never serve LOCAL, DELAY or ERROR in-process")
 	if c.Extra != nil {
@@ -146,6 +156,15 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	}
 	if cfg.Writers < 0 {
 		return Config{}, command.Usagef("--writers N must be >= 0; got %d", cfg.Writers)
+	}
+	if cfg.Progress == "" && c.Simple {
+		cfg.Progress = "none"
+	}
+	if !slices.Contains(ProgressModes, cfg.Progress) {
+		return Config{}, command.Usagef("--progress MODE must be one of %s; got %q", strings.Join(ProgressModes, ", "), cfg.Progress)
+	}
+	if cfg.Trace != "" && cfg.Trace == cfg.Timeline {
+		return Config{}, command.Usagef("--trace and --timeline need two files; got %q for both", cfg.Trace)
 	}
 
 	if c.Simple {

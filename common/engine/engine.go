@@ -3,21 +3,28 @@
 // workers, or an event loop — and hands every finished download to an
 // executor pool of disk writers.
 //
-// Whatever the strategy, results flow to one owner, the goroutine that
-// called Run, which passes them to a handler one at a time; tallies and
-// progress bars need no lock.
+// Whatever the strategy, what happens flows to one owner, the goroutine
+// that called Run, as a stream of Events over one channel: slots taken and
+// given back, HTTP attempts, backoffs, writes, and each code's final
+// Result. The owner passes them to the observers (a progress line, a trace)
+// and the results to a handler, one at a time; tallies, progress bars and
+// traces need no lock.
 //
 //	codes ──► strategy ──► Task (HTTP, gate held per request)
-//	                          │ Outcome with bytes to save
-//	                          ▼
-//	                   store.Pool writers ──► results ──► owner: handle(Result)
-//	                          (not found, errors, not attempted go straight to results)
+//	             │            │ Outcome with bytes to save
+//	             │            ▼
+//	             │     store.Pool writers ──┐
+//	             │   (not found, errors,    │
+//	             │    not attempted)        ▼
+//	             └─ events: slot, attempt, ──► owner: Observe(Event), handle(Result)
+//	                backoff, write, done
 package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"flagsuite/common/fetch"
 	"flagsuite/common/report"
@@ -45,6 +52,14 @@ type Config struct {
 	Concurrency int           // workers (Pool) or semaphore weight (Loop); 0 counts as 1
 	Dest        string        // folder the writers save into
 	Writers     *store.Pool   // the disk-write executor; nil writes inline
+
+	// Observe, when set, sees every Event of the run on the owner
+	// goroutine, in the order they reached it, Done included. nil turns
+	// the events other than Done off: nothing is sent, nothing traced.
+	Observe func(Event)
+	// Tick, when positive and Observe is set, adds a Tick event every
+	// Tick, for displays that move with the clock.
+	Tick time.Duration
 }
 
 // Run fetches every code with task and calls handle exactly once per code, on
@@ -52,11 +67,31 @@ type Config struct {
 // cancelled, codes not started and requests cut short are reported as
 // report.NotAttempted; writes already handed to the writers are finished.
 func Run(ctx context.Context, cfg Config, codes []string, task Task, handle func(report.Result)) {
-	// Room for every result: no sender ever blocks on the owner, so a slow
-	// handler (a terminal, a progress bar) never stalls the network side.
-	results := make(chan report.Result, len(codes))
-	d := &deliverer{ctx: ctx, dest: cfg.Dest, writers: cfg.Writers, results: results}
+	observing := cfg.Observe != nil
+	// Room for every result: no sender of a result ever blocks on the
+	// owner, so a slow handler (a terminal) never stalls the network side.
+	// Observed runs have about ten events per code; the room for two each
+	// keeps the senders from waiting in all but bursts.
+	room := len(codes)
+	if observing {
+		room = 2*len(codes) + 64
+	}
+	events := make(chan Event, room)
+	d := &deliverer{ctx: ctx, dest: cfg.Dest, writers: cfg.Writers, events: events, observing: observing}
 	n := max(cfg.Concurrency, 1)
+
+	start := time.Now()
+	if observing {
+		for _, cc := range codes {
+			cfg.Observe(Event{Kind: Queued, CC: cc, At: start})
+		}
+	}
+	var tick <-chan time.Time
+	if observing && cfg.Tick > 0 {
+		t := time.NewTicker(cfg.Tick)
+		defer t.Stop()
+		tick = t.C
+	}
 
 	switch cfg.Strategy {
 	case strategy.Sequential:
@@ -68,22 +103,94 @@ func Run(ctx context.Context, cfg Config, codes []string, task Task, handle func
 	default: // the command line refuses unknown names; this is a caller's bug
 		panic(fmt.Sprintf("engine: unknown strategy %q", cfg.Strategy))
 	}
-	for range codes {
-		handle(<-results)
+	for left := len(codes); left > 0; {
+		select {
+		case e := <-events:
+			if observing {
+				cfg.Observe(e)
+			}
+			if e.Kind == Done {
+				handle(e.Result)
+				left--
+			}
+		case now := <-tick:
+			cfg.Observe(Event{Kind: Tick, At: now})
+		}
 	}
 }
 
 // deliverer turns outcomes into final results: it classifies cancellations
-// and routes downloads through the writers.
+// and routes downloads through the writers. It is also where the events of
+// the tasks' goroutines are stamped and sent to the owner.
 type deliverer struct {
-	ctx     context.Context
-	dest    string
-	writers *store.Pool
-	results chan<- report.Result
+	ctx       context.Context
+	dest      string
+	writers   *store.Pool
+	events    chan<- Event
+	observing bool // send events other than Done
+}
+
+// emit stamps e and sends it to the owner, when the run is observed.
+func (d *deliverer) emit(e Event) {
+	if d.observing {
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		d.events <- e
+	}
+}
+
+func (d *deliverer) done(r report.Result) {
+	d.events <- Event{Kind: Done, CC: r.CC, At: time.Now(), Result: r}
 }
 
 func (d *deliverer) notAttempted(cc string) {
-	d.results <- report.Result{CC: cc, Status: report.NotAttempted}
+	d.done(report.Result{CC: cc, Status: report.NotAttempted})
+}
+
+// start prepares a code's run: when observed, a context whose Get calls
+// report their attempts and backoffs, and a gate that reports its slots.
+func (d *deliverer) start(ctx context.Context, cc string, gate fetch.Gate) (context.Context, fetch.Gate) {
+	if !d.observing {
+		return ctx, gate
+	}
+	if gate != fetch.NoGate { // a real limit: its slots are the run's slots
+		gate = slotGate{gate, cc, d}
+	}
+	return fetch.WithTrace(ctx, &fetch.Trace{
+		AttemptStart: func(url string, n int, at time.Time) {
+			d.emit(Event{Kind: AttemptStart, CC: cc, At: at, URL: url, N: n})
+		},
+		AttemptDone: func(a fetch.Attempt) {
+			d.emit(Event{Kind: AttemptDone, CC: cc, At: a.Start.Add(a.Latency), URL: a.URL, N: a.N, Attempt: a})
+		},
+		BackoffStart: func(url string, next int, wait time.Duration) {
+			d.emit(Event{Kind: BackoffStart, CC: cc, URL: url, N: next, Wait: wait})
+		},
+		BackoffDone: func(url string) { d.emit(Event{Kind: BackoffDone, CC: cc, URL: url}) },
+	}), gate
+}
+
+// slotGate reports the slots of a shared gate taken and given back for one
+// code. The slot is reported given back before it is, and taken after it
+// is, so the owner never sees more slots held than there are.
+type slotGate struct {
+	fetch.Gate
+	cc string
+	d  *deliverer
+}
+
+func (g slotGate) Acquire(ctx context.Context) error {
+	if err := g.Gate.Acquire(ctx); err != nil {
+		return err
+	}
+	g.d.emit(Event{Kind: SlotTaken, CC: g.cc})
+	return nil
+}
+
+func (g slotGate) Release() {
+	g.d.emit(Event{Kind: SlotFreed, CC: g.cc})
+	g.Gate.Release()
 }
 
 func (d *deliverer) deliver(o Outcome) {
@@ -92,14 +199,16 @@ func (d *deliverer) deliver(o Outcome) {
 		r.Status, r.Err, r.Detail = report.NotAttempted, nil, ""
 	}
 	if r.Status != report.OK || o.Save == nil {
-		d.results <- r
+		d.done(r)
 		return
 	}
+	d.emit(Event{Kind: WriteQueued, CC: r.CC})
 	done := func(err error) {
+		d.emit(Event{Kind: WriteDone, CC: r.CC, Err: err})
 		if err != nil {
 			r.Status, r.Err, r.Detail, r.File = report.Error, fmt.Errorf("saving %s: %w", r.File, err), "", ""
 		}
-		d.results <- r
+		d.done(r)
 	}
 	if d.writers == nil {
 		done(store.WriteAtomic(d.dest, r.File, o.Save))

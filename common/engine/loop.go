@@ -13,6 +13,9 @@ import (
 func loop(ctx context.Context, codes []string, n int, task Task, d *deliverer) {
 	sem := fetch.Semaphore(int64(n))
 	for _, cc := range codes {
-		go func() { d.deliver(task(ctx, cc, sem)) }()
+		go func() {
+			ctx, gate := d.start(ctx, cc, sem)
+			d.deliver(task(ctx, cc, gate))
+		}()
 	}
 }

@@ -3,14 +3,12 @@ package engine
 import (
 	"context"
 	"sync"
-
-	"flagsuite/common/fetch"
 )
 
 // pool runs n workers fed from a queue, like a ThreadPoolExecutor: the
 // producer stops feeding when ctx is cancelled and reports what it never
 // queued; each worker does one code at a time, so at most n requests are in
-// flight and no gate is needed.
+// flight and no gate is needed. A busy worker is a slot taken.
 //
 //	producer ──jobs──► n workers ──► deliver
 func pool(ctx context.Context, codes []string, n int, task Task, d *deliverer) {
@@ -19,7 +17,7 @@ func pool(ctx context.Context, codes []string, n int, task Task, d *deliverer) {
 	for range n {
 		wg.Go(func() {
 			for cc := range jobs {
-				d.deliver(task(ctx, cc, fetch.NoGate))
+				d.deliver(d.busy(ctx, cc, task))
 			}
 		})
 	}

@@ -87,7 +87,7 @@ type Response struct {
 	StatusCode int           // of the last attempt; 0 if no answer came
 	Body       []byte        // the whole body of a 200 answer; nil on error
 	Attempts   int           // attempts made, counting the last one
-	Latency    time.Duration // of the last attempt, from passing the gate to the last byte
+	Latency    time.Duration // of all attempts, each from passing the gate to its last byte; waits not counted
 }
 
 // Client makes GET requests; it is safe for concurrent use.
@@ -123,16 +123,41 @@ func New(cfg Config) *Client {
 		rt = newTransport(conc, c.timeout)
 	}
 	c.http = &http.Client{Transport: rt}
-	c.trace = &httptrace.ClientTrace{
+	c.trace = &httptrace.ClientTrace{GotConn: c.countConn}
+	return c
+}
+
+func (c *Client) countConn(info httptrace.GotConnInfo) {
+	if info.Reused {
+		c.reused.Add(1)
+	} else {
+		c.opened.Add(1)
+	}
+}
+
+// connSeen is what the httptrace hooks of one traced attempt saw. The first
+// response byte is reported from the transport's read goroutine, so the
+// fields are atomic.
+type connSeen struct {
+	start  time.Time
+	opened atomic.Int64
+	reused atomic.Bool
+	ttfb   atomic.Int64 // a time.Duration
+}
+
+// tracedConns is c.trace plus the record of one traced attempt.
+func (c *Client) tracedConns(s *connSeen) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) {
+			c.countConn(info)
 			if info.Reused {
-				c.reused.Add(1)
+				s.reused.Store(true)
 			} else {
-				c.opened.Add(1)
+				s.opened.Add(1)
 			}
 		},
+		GotFirstResponseByte: func() { s.ttfb.Store(int64(time.Since(s.start))) },
 	}
-	return c
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -191,15 +216,17 @@ func (c *Client) Get(ctx context.Context, url string, gate Gate) (Response, erro
 		gate = NoGate
 	}
 	resp := Response{URL: url}
+	tr := traceFrom(ctx)
 	for retry := 0; ; retry++ {
 		if err := gate.Acquire(ctx); err != nil {
 			return resp, fmt.Errorf("get %s: %w", url, err)
 		}
 		resp.Attempts++
-		a := c.attempt(ctx, url)
+		a := c.attempt(ctx, url, tr, resp.Attempts)
 		gate.Release()
 
-		resp.StatusCode, resp.Body, resp.Latency = a.status, a.body, a.latency
+		resp.StatusCode, resp.Body = a.status, a.body
+		resp.Latency += a.latency
 		if a.err == nil {
 			return resp, nil
 		}
@@ -213,7 +240,14 @@ func (c *Client) Get(ctx context.Context, url string, gate Gate) (Response, erro
 		if a.retryAfter > 0 {
 			wait = min(a.retryAfter, maxRetryAfter)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if tr != nil && tr.BackoffStart != nil {
+			tr.BackoffStart(url, resp.Attempts+1, wait)
+		}
+		err := sleep(ctx, wait)
+		if tr != nil && tr.BackoffDone != nil {
+			tr.BackoffDone(url)
+		}
+		if err != nil {
 			return resp, fmt.Errorf("get %s: %w", url, err)
 		}
 	}
@@ -232,19 +266,35 @@ type attemptResult struct {
 // told apart from a deadline of the caller's context.
 var errAttemptTimeout = errors.New("attempt timed out")
 
-func (c *Client) attempt(ctx context.Context, url string) (a attemptResult) {
+func (c *Client) attempt(ctx context.Context, url string, tr *Trace, n int) (a attemptResult) {
 	start := time.Now()
 	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
+	ct := c.trace
+	var conn *connSeen
+	if tr != nil {
+		if tr.AttemptStart != nil {
+			tr.AttemptStart(url, n, start)
+		}
+		conn = &connSeen{start: start}
+		ct = c.tracedConns(conn)
+	}
 	defer func() {
 		a.latency = time.Since(start)
 		var he *HTTPError
 		if a.err != nil && !errors.As(a.err, &he) && ctx.Err() == nil && timedOut(actx, a.err) {
 			a.err = &TimeoutError{URL: url, After: c.timeout}
 		}
+		if tr != nil && tr.AttemptDone != nil {
+			tr.AttemptDone(Attempt{
+				URL: url, N: n, Start: start, Latency: a.latency, Status: a.status, Bytes: len(a.body),
+				NewConns: int(conn.opened.Load()), Reused: conn.reused.Load(),
+				TTFB: time.Duration(conn.ttfb.Load()), Err: a.err,
+			})
+		}
 	}()
 
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, c.trace), http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, ct), http.MethodGet, url, nil)
 	if err != nil {
 		a.err = fmt.Errorf("get %s: %w", url, err)
 		return a

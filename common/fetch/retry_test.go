@@ -187,7 +187,7 @@ func TestTimeoutStartsAfterGate(t *testing.T) {
 		{"answer just in time", answerAfter(timeout - time.Second), 0, false, timeout - time.Second, 1},
 		{"no answer", answerAfter(time.Hour), 0, true, timeout, 1},
 		{"body never ends", stallBody, 0, true, timeout, 1},
-		{"timeout is retried", answerAfter(time.Hour), 1, true, timeout, 2},
+		{"timeout is retried", answerAfter(time.Hour), 1, true, 2 * timeout, 2}, // both attempts' time
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

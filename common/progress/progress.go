@@ -1,136 +1,22 @@
 // Package progress shows how far a run has got, on stderr, without ever
 // littering a log.
 //
-// On a terminal it draws an animated bar with github.com/schollz/progressbar
-// (count, percent, rate and ETA), at most one frame every 65ms. Anywhere
-// else — a pipe, a file, a CI log — it draws nothing while the run goes and
-// writes one plain line at Finish:
+// Live is the downloaders' display. It reads the engine's event stream and,
+// on a terminal, redraws one line in place ten times a second, laid out as
+// tqdm lays out its own, plus what the suite is about — the concurrency:
 //
-//	flags: 676/676 100% in 1.2s
+//	flags  43%|██████▋      | 291/676  ok 120  404 3  err 7  slots ███░██░█  waiting 59  [00:09<00:30, 98.5 flags/s]
 //
-// The library alone would not do: it never checks for a terminal, writes to
-// stdout unless told otherwise, and its throttle may drop the frame of the
-// last update before an interruption. Bar owns those decisions.
+// The line takes the terminal's width at every frame and gives up its least
+// useful items to fit, never wrapping; at the end it is replaced by one
+// final line. Off a terminal (a pipe, a file, /dev/null, a CI log) it
+// prints no escape code and no carriage return: a plain line every ten
+// seconds once a run is longer than ten seconds, and the final line.
+//
+// The live line is drawn here, not by github.com/schollz/progressbar: that
+// library draws one count in a fixed layout, and what this line needs —
+// several live counts, one cell per slot, fields that drop out to fit a
+// narrow or resized terminal, an ETA that does not jump — is outside it.
+// It still draws Bar, a plain count bar, where one count is all there is
+// to show.
 package progress
-
-import (
-	"fmt"
-	"io"
-	"os"
-	"sync"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
-)
-
-// throttle is the shortest time between two frames: about 15 per second,
-// smooth to the eye and cheap on a slow terminal.
-const throttle = 65 * time.Millisecond
-
-// IsTerminal reports whether w is a terminal (an *os.File that is a
-// character device), where animation frames make sense.
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// Bar counts finished items out of a total. Its methods are safe for
-// concurrent use, and do nothing on a nil *Bar.
-type Bar struct {
-	mu       sync.Mutex // guards everything below, and calls into anim
-	w        io.Writer
-	desc     string
-	total    int
-	count    int
-	start    time.Time
-	anim     *progressbar.ProgressBar // nil when w is not a terminal
-	finished bool
-}
-
-// New returns a bar for total items, labelled desc ("flags"), drawn on w.
-// It is animated when w is a terminal (see IsTerminal); otherwise it
-// writes nothing until Finish, which writes one line.
-func New(w io.Writer, total int, desc string) *Bar {
-	return newBar(w, total, desc, IsTerminal(w))
-}
-
-// newBar is New with the terminal test decided by the caller, so tests can
-// watch the animated bar in a buffer.
-func newBar(w io.Writer, total int, desc string, terminal bool) *Bar {
-	b := &Bar{w: w, desc: desc, total: max(total, 0), start: time.Now()}
-	if terminal && total > 0 { // the library refuses a total of 0
-		b.anim = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(w), // not its default, stdout
-			progressbar.OptionSetDescription(desc),
-			progressbar.OptionSetWidth(30), // shrunk to fit a narrow terminal
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionThrottle(throttle),
-			progressbar.OptionSetRenderBlankState(true),
-		)
-	}
-	return b
-}
-
-// Add counts n more items done. Counts past the total are ignored.
-func (b *Bar) Add(n int) {
-	if b == nil || n <= 0 {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.finished {
-		return
-	}
-	n = min(n, b.total-b.count)
-	if n <= 0 {
-		return
-	}
-	b.count += n
-	if b.anim != nil {
-		// Reaching the total always draws, throttle or not: the library
-		// renders the final frame when the count hits its max.
-		b.anim.Add(n)
-	}
-}
-
-// Finish ends the bar. On a terminal, a complete bar stays on screen as it
-// is and the cursor moves to the next line; an incomplete one (the run was
-// interrupted) is replaced by the plain summary line, since its last frame
-// may be up to one throttle interval stale. Off a terminal, Finish writes
-// the summary line. Later calls do nothing.
-func (b *Bar) Finish() {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.finished {
-		return
-	}
-	b.finished = true
-	if b.anim != nil {
-		if b.count == b.total {
-			fmt.Fprintln(b.w)
-			return
-		}
-		b.anim.Clear()
-		b.anim.Exit() // stops any further drawing
-	}
-	fmt.Fprintln(b.w, b.summary(time.Since(b.start)))
-}
-
-// summary is the plain line: "flags: 300/676 44% in 1.2s".
-func (b *Bar) summary(elapsed time.Duration) string {
-	percent := 100
-	if b.total > 0 {
-		percent = b.count * 100 / b.total
-	}
-	return fmt.Sprintf("%s: %d/%d %d%% in %.1fs", b.desc, b.count, b.total, percent, elapsed.Seconds())
-}

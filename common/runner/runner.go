@@ -100,8 +100,8 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // Download runs task over cfg.Codes, saving through fsys (nil: store.OS),
 // and returns the summary of the run. It prints the initial report (unless
-// cfg.JSON) and, in verbose mode, one line per code; otherwise a progress
-// bar on stderr.
+// cfg.JSON) and, in verbose mode, one line per code; otherwise the live
+// progress line on stderr (cfg.Progress).
 //
 // Every file counted in the summary is in place and durable when Download
 // returns: the writes skip the sync per file, and one sync of the
@@ -119,9 +119,14 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 	} else {
 		report.Header(stdout, cfg.Server, cfg.Codes, cfg.Concurrency)
 	}
-	var bar *progress.Bar
-	if !cfg.Verbose {
-		bar = progress.New(stderr, len(cfg.Codes), "flags")
+	mode, err := progress.ParseMode(cfg.Progress)
+	if err != nil || cfg.Verbose {
+		mode = progress.None // -v: the book's line per code instead
+	}
+	live := progress.NewLive(stderr, mode, len(cfg.Codes), cfg.Concurrency, "flags")
+	var observe func(engine.Event)
+	if live.Mode() != progress.None {
+		observe = live.Observe
 	}
 
 	files := store.NewWriter(fsys)
@@ -129,21 +134,18 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 	start := time.Now()
 	engine.Run(ctx, engine.Config{
 		Strategy: cfg.Strategy, Concurrency: cfg.Concurrency, Dest: cfg.Dest, Writers: writers,
+		Observe: observe, Tick: live.Tick(),
 	}, cfg.Codes, task, func(r report.Result) {
 		sum.Tally.Add(r)
-		switch {
-		case bar != nil && r.Status != report.NotAttempted: // after Ctrl-C the bar stops short
-			bar.Add(1)
-		case bar == nil:
+		if cfg.Verbose {
 			fmt.Fprintln(lines, r.Line())
 		}
 	})
 	writers.Close()
 	syncErr := files.Sync() // part of the run's time: the files are not saved before it
-	sum.Elapsed = time.Since(start)
-	if bar != nil {
-		bar.Finish()
-	}
+	end := time.Now()
+	sum.Elapsed = end.Sub(start)
+	live.Finish(end)
 	sum.Interrupted = ctx.Err() != nil
 	// Writes finish before Close returns, so the only temporary files of
 	// this run still there are those of failed writes that could not remove

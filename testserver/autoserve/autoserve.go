@@ -56,8 +56,8 @@ func serve(ctx context.Context, srv servers.Server, cfg site.Config, port string
 	for _, l := range lns {
 		go hs.Serve(l)
 	}
-	fmt.Fprintf(notice, "%s: nothing listens on port %s; serving %s in-process at %s (--no-embed turns this off)\n",
-		name, port, srv.Label, srv.BaseURL)
+	// One line that fits 80 columns.
+	fmt.Fprintf(notice, "%s: serving %s in-process on port %s (--no-embed turns this off)\n", name, srv.Label, port)
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()

@@ -37,6 +37,9 @@ func TestServesWhenNothingListens(t *testing.T) {
 	if got := notice.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "serving LOCAL in-process") {
 		t.Errorf("notice = %q; want one line saying LOCAL is served in-process", got)
 	}
+	if n := len(strings.TrimSuffix(notice.String(), "\n")); n > 80 {
+		t.Errorf("notice is %d columns wide; want it to fit 80", n)
+	}
 	resp, err := http.Get(srv.BaseURL + "/br/br.gif")
 	if err != nil {
 		t.Fatal(err)

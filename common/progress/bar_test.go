@@ -2,7 +2,6 @@ package progress
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -63,11 +62,6 @@ func TestConcurrentAdds(t *testing.T) {
 	if got := out.String(); !strings.HasPrefix(got, "flags: 1000/1000 100% in ") || strings.Count(got, "\n") != 1 {
 		t.Errorf("output = %q; want one line counting 1000/1000", got)
 	}
-}
-
-// frames splits terminal output into what each '\r' starts.
-func frames(s string) []string {
-	return strings.Split(s, "\r")[1:]
 }
 
 func TestTerminalFinalFrameShowsTotal(t *testing.T) {
@@ -143,40 +137,4 @@ func TestNilBar(t *testing.T) {
 	var b *Bar
 	b.Add(1)
 	b.Finish() // no panic: callers may keep a nil bar in verbose mode
-}
-
-func TestIsTerminal(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	var nilFile *os.File
-	tests := []struct {
-		name string
-		w    interface{ Write([]byte) (int, error) }
-		want bool
-	}{
-		{"buffer", &bytes.Buffer{}, false},
-		{"regular file", f, false},
-		{"pipe", w, false},
-		{"nil *os.File", nilFile, false},
-	}
-	for _, tt := range tests {
-		if got := IsTerminal(tt.w); got != tt.want {
-			t.Errorf("IsTerminal(%s) = %v; want %v", tt.name, got, tt.want)
-		}
-	}
-	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
-		defer tty.Close()
-		if !IsTerminal(tty) {
-			t.Error("IsTerminal(/dev/tty) = false; want true")
-		}
-	}
 }
