@@ -15,43 +15,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/sys/unix"
-
 	"flagsuite/common/engine"
 	"flagsuite/common/fetch"
+	"flagsuite/common/progress/ptytest"
 	"flagsuite/common/report"
 	"flagsuite/common/store"
 	"flagsuite/common/strategy"
 )
-
-// openPTY opens a pseudo-terminal of cols columns and returns its two ends:
-// the master, which reads what is written to the terminal, and the slave,
-// which a program takes for its terminal.
-func openPTY(t *testing.T, cols int) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	fd := int(m.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil { // unlockpt
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN) // ptsname
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: uint16(cols)}); err != nil {
-		t.Fatal(err)
-	}
-	return m, s
-}
 
 func TestIsTerminal(t *testing.T) {
 	t.Parallel()
@@ -71,7 +41,7 @@ func TestIsTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer null.Close()
-	_, pty := openPTY(t, 80)
+	_, pty := ptytest.Open(t, 80)
 	var nilFile *os.File
 	tests := []struct {
 		name string
@@ -102,7 +72,8 @@ func TestIsTerminal(t *testing.T) {
 // between them: each frame fits the size the terminal has at that moment.
 func TestLiveWidthFollowsTerminal(t *testing.T) {
 	t.Parallel()
-	master, slave := openPTY(t, 120)
+	master, slave := ptytest.Open(t, 120)
+	stop := ptytest.Record(master, slave)
 	l := NewLive(slave, TTY, 676, 100, "flags")
 	start := time.Now()
 	for _, cc := range []string{"AA", "AB", "AC"} {
@@ -111,17 +82,13 @@ func TestLiveWidthFollowsTerminal(t *testing.T) {
 	l.Observe(engine.Event{Kind: engine.SlotTaken, CC: "AA", At: start})
 	var widths []int
 	for i, cols := range []int{120, 40, 80} {
-		if err := unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: uint16(cols)}); err != nil {
-			t.Fatal(err)
-		}
+		ptytest.Resize(t, slave, cols)
 		l.Observe(engine.Event{Kind: engine.Tick, At: start.Add(time.Duration(i+1) * time.Second)})
 		widths = append(widths, cols)
 	}
 	l.Finish(start.Add(4 * time.Second))
-	slave.Close()
-	out, _ := io.ReadAll(master) // EIO once the slave is closed and drained
-	// The terminal turns the final "\n" into "\r\n".
-	fs := frames(strings.ReplaceAll(string(out), "\r\n", "\n"))
+	out := stop()
+	fs := frames(out)
 	if len(fs) != 4 {
 		t.Fatalf("%d frames in %q; want 3 and the final line", len(fs), out)
 	}
