@@ -45,13 +45,23 @@ type Config struct {
 	Seed       int64         // ERROR's seed
 	Limit      int           // when > 0, each code set is cut to its first Limit codes
 	// MaxCell bounds the time of one cell by its ideal time ⌈N/m⌉·wait:
-	// longer cells are skipped, and a cell runs only as many times as fit
-	// in MaxCell (at least once, at most Reps). DefaultMaxCell when 0.
+	// longer cells are skipped (sequential ones measured on Subset codes
+	// instead), and a cell runs only as many times as fit in MaxCell (at
+	// least once, at most Reps, or MaxReps while noisy). DefaultMaxCell when 0.
 	MaxCell time.Duration
+	// Noise is the spread (see spreadOf) above which a cell is noisy: it
+	// gets more runs, one per round, up to MaxReps and while they fit in
+	// MaxCell, and is marked noisy if it stays so. DefaultNoise when 0.
+	Noise   float64
+	MaxReps int // DefaultMaxReps when 0; at least Reps
+	// Subset is how many codes a sequential cell over MaxCell runs, its
+	// time scaled to the full set; DefaultSubset when 0, none when negative.
+	Subset int
 	// External command lines timed on the same servers, after the client;
 	// see expand for their placeholders.
 	External []string
-	// Client is the flags2-compatible program to measure; this program
+	// Client is the flags2-compatible program to measure, with any options
+	// of its own after it ("/tmp/flags3 --order book"); this program
 	// (os.Executable) when empty, which is flags2 itself under "flags2 bench".
 	Client string
 	// Dest is where each run gets a fresh download folder, removed after
@@ -59,6 +69,13 @@ type Config struct {
 	Dest string
 	// Progress receives progress lines; nil shows none.
 	Progress io.Writer
+
+	// onRequest, when set, is called as each request reaches a server, with
+	// the server's label: tests interrupt a run once it is under way.
+	onRequest func(server string)
+	// runCell, when set, replaces runOnce: tests feed the measurement loop
+	// runs of known times.
+	runCell func(ctx context.Context, cfg Config, progs programs, c *cell, srv *server) (run, error)
 }
 
 func (c Config) withDefaults() Config {
@@ -82,6 +99,16 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxCell <= 0 {
 		c.MaxCell = DefaultMaxCell
+	}
+	if c.Noise <= 0 {
+		c.Noise = DefaultNoise
+	}
+	if c.MaxReps <= 0 {
+		c.MaxReps = DefaultMaxReps
+	}
+	c.MaxReps = max(c.MaxReps, c.Reps)
+	if c.Subset == 0 {
+		c.Subset = DefaultSubset
 	}
 	return c
 }

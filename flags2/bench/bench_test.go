@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,13 +80,15 @@ func bench(t *testing.T, ctx context.Context, args ...string) (int, string, stri
 }
 
 // The keys of a --json row, as the issue lists them.
-var jsonKeys = []string{"strategy", "server", "codes", "concurrency", "reps", "median_s", "min_s", "max_s",
-	"req_per_s", "peak_in_flight", "errors", "efficiency", "peak_rss_kb"}
+var jsonKeys = []string{"client", "strategy", "server", "codes", "concurrency", "reps", "median_s", "min_s", "max_s",
+	"spread", "noisy", "req_per_s", "requests", "requests_per_code", "peak_in_flight", "errors", "efficiency",
+	"peak_rss_kb", "exit_status", "measured_on", "extrapolated"}
 
 // TestTinyConfigurationEndToEnd measures a small matrix for real: child
 // processes of flags2 against in-process LOCAL and DELAY, JSON on stdout
 // and the SVG in a file.
 func TestTinyConfigurationEndToEnd(t *testing.T) {
+	t.Parallel()
 	bin := flags2(t)
 	svg := filepath.Join(t.TempDir(), "plot.svg")
 	code, stdout, stderr := bench(t, context.Background(), "--client", bin, "--strategies", "loop,pool",
@@ -149,10 +153,11 @@ func TestTinyConfigurationEndToEnd(t *testing.T) {
 // loop and an external command against ERROR, as CSV: every run meets the
 // same seeded failures, so every row reports the same errors.
 func TestSequentialErrorAndExternal(t *testing.T) {
+	t.Parallel()
 	bin := flags2(t)
 	ext := bin + " --strategy pool -m {m} {codes} -s {base_url} --json --no-embed --dest {dest}"
 	code, stdout, stderr := bench(t, context.Background(), "--client", bin, "--strategies", "sequential,loop",
-		"--ladder", "1,10", "--servers", "ERROR", "--codes", "e", "--limit", "40", "--reps", "2",
+		"--ladder", "1,10", "--servers", "ERROR", "--codes", "e", "--limit", "40", "--reps", "2", "--max-reps", "2",
 		"--external", ext, "--csv", "--svg", "", "-q")
 	if code != 0 {
 		t.Fatalf("exit %d; want 0\nstderr: %s", code, stderr)
@@ -169,11 +174,12 @@ func TestSequentialErrorAndExternal(t *testing.T) {
 	}
 	var got []string
 	errs := map[string]bool{}
-	for _, r := range records[1:] {
-		got = append(got, r[0]+"/"+r[3])
-		errs[r[10]] = true
-		if r[4] != "2" || r[11] != "" {
-			t.Errorf("row %v: want 2 reps and no efficiency", r)
+	for _, rec := range records[1:] {
+		r := byName(records[0], rec)
+		got = append(got, r["strategy"]+"/"+r["concurrency"])
+		errs[r["errors"]] = true
+		if reps, _ := strconv.Atoi(r["reps"]); reps < 2 || r["efficiency"] != "" {
+			t.Errorf("row %v: want 2 reps or more and no efficiency", r)
 		}
 	}
 	want := []string{"sequential/1", "loop/1", "loop/10", "external/1", "external/10"}
@@ -186,30 +192,191 @@ func TestSequentialErrorAndExternal(t *testing.T) {
 }
 
 // TestInterrupt cancels a measurement during a run: the run is stopped, the
-// partial results are printed, and the exit status is 130.
+// partial results are printed, and the exit status is 130. It cancels when
+// the DELAY server gets its first request, so the LOCAL cell is done and the
+// DELAY run is under way, whatever the speed of the machine.
 func TestInterrupt(t *testing.T) {
+	t.Parallel()
 	bin := flags2(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	time.AfterFunc(2*time.Second, cancel) // LOCAL is done by then, DELAY's 5s waits are not
-	start := time.Now()
-	code, stdout, stderr := bench(t, ctx, "--client", bin, "--strategies", "loop", "--servers", "LOCAL,DELAY",
-		"--delay", "5s", "--ladder", "1", "--codes", "a", "--limit", "2", "--reps", "1", "--svg", "", "-q")
+	cfg := Config{Client: bin, Strategies: []string{"loop"}, Servers: []string{"LOCAL", "DELAY"}, Delay: time.Minute,
+		Ladder: []int{1}, Codes: []string{"-a"}, Limit: 2, Reps: 1, MaxCell: 10 * time.Minute, Dest: t.TempDir()}
+	var once sync.Once
+	cfg.onRequest = func(server string) {
+		if server == "DELAY" {
+			once.Do(cancel)
+		}
+	}
+	res, err := Measure(ctx, cfg)
+	if !res.Interrupted || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Measure = interrupted %v, %v; want interrupted, context.Canceled", res.Interrupted, err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Server != "LOCAL" {
+		t.Errorf("rows = %+v; want LOCAL's only, done before the interrupt", res.Rows)
+	}
+	var b bytes.Buffer
+	WriteTable(&b, res)
+	if !strings.Contains(b.String(), "interrupted") {
+		t.Errorf("the table does not say the run was interrupted:\n%s", b.String())
+	}
+}
+
+// TestRunInterruptExit: "flags2 bench" interrupted exits 130 and still
+// prints what it measured.
+func TestRunInterruptExit(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, _, stderr := bench(t, ctx, "--client", flags2(t), "--servers", "LOCAL", "--ladder", "1", "--codes", "a",
+		"--limit", "1", "--reps", "1", "--svg", "", "-q")
 	if code != 130 {
-		t.Fatalf("exit %d; want 130\nstderr: %s", code, stderr)
+		t.Errorf("exit %d; want 130\nstderr: %s", code, stderr)
 	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("took %s to stop; want the run under way to be cut short", took)
+}
+
+// TestMissingExternal: an external command that cannot run is a failed
+// measurement, not a time: bench exits 1, shows what the command said on
+// stderr, and writes no table row and no plot.
+func TestMissingExternal(t *testing.T) {
+	t.Parallel()
+	svg := filepath.Join(t.TempDir(), "plot.svg")
+	code, stdout, stderr := bench(t, context.Background(), "--client", flags2(t), "--strategies", "loop",
+		"--servers", "LOCAL", "--ladder", "1", "--codes", "a", "--limit", "3", "--reps", "1", "-q",
+		"--external", "/nonexistent/flags2_asyncio.py -s {base_url} {codes}", "--svg", svg, "--dest", t.TempDir())
+	if code != 1 {
+		t.Errorf("exit %d; want 1", code)
 	}
-	if !strings.Contains(stdout, "loop        LOCAL") || strings.Contains(stdout, "loop        DELAY") {
-		t.Errorf("partial table should hold LOCAL, done before the interrupt, and not DELAY:\n%s", stdout)
+	for _, want := range []string{"external LOCAL -a m=-", "the server got requests for 0 of its 3 codes", "not a measurement",
+		"/nonexistent/flags2_asyncio.py", "not found"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	}
-	if !strings.Contains(stderr, "interrupted") {
-		t.Errorf("stderr does not say the run was interrupted: %q", stderr)
+	if stdout != "" {
+		t.Errorf("stdout = %q; want no table", stdout)
+	}
+	if _, err := os.Stat(svg); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a plot was written (%v); want none", err)
+	}
+}
+
+// TestExternalExitStatus: a command that did its work and then exits
+// non-zero is measured, and its row carries the exit status.
+func TestExternalExitStatus(t *testing.T) {
+	t.Parallel()
+	bin := flags2(t)
+	ext := bin + " {codes} -s {base_url} --no-embed --dest {dest} >/dev/null; exit 3"
+	code, stdout, stderr := bench(t, context.Background(), "--client", bin, "--strategies", "loop",
+		"--servers", "LOCAL", "--ladder", "1", "--codes", "a", "--limit", "3", "--reps", "1", "-q",
+		"--external", ext, "--svg", "", "--dest", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d; want 0\nstderr: %s", code, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "external") })
+	if i < 0 || !strings.HasSuffix(lines[i], "exit 3") {
+		t.Errorf("no external row ending in \"exit 3\":\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "exit status 3 in 1 of 1 runs") {
+		t.Errorf("the footer does not note the exit status:\n%s", stdout)
+	}
+}
+
+func fmtEff(e *float64) string {
+	if e == nil {
+		return "none"
+	}
+	return strconv.FormatFloat(*e, 'f', 3, 64)
+}
+
+// memDir is a fresh folder in /dev/shm when there is one, so that runs
+// measured for their concurrency do not wait on the disk; else a temporary
+// folder.
+func memDir(t *testing.T) string {
+	t.Helper()
+	if dir, err := os.MkdirTemp("/dev/shm", "bench-test-*"); err == nil {
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		return dir
+	}
+	return t.TempDir()
+}
+
+var (
+	flags3Once sync.Once
+	flags3Bin  string
+	flags3Err  error
+)
+
+// flags3 builds the flags3 command once per test binary.
+func flags3(t *testing.T) string {
+	t.Helper()
+	flags3Once.Do(func() {
+		flags3Bin = filepath.Join(filepath.Dir(flags2(t)), "flags3")
+		out, err := exec.Command(clienttest.GoCommand(t), "build", "-o", flags3Bin, "flagsuite/flags3").CombinedOutput()
+		if err != nil {
+			flags3Err = fmt.Errorf("go build flagsuite/flags3: %v\n%s", err, out)
+		}
+	})
+	if flags3Err != nil {
+		t.Fatal(flags3Err)
+	}
+	return flags3Bin
+}
+
+// TestClientFlags3 measures flags3, two requests per code, as --client: on
+// DELAY its efficiency counts the requests the server received, so it is
+// near 1 at m=10 and 100, not the 0.5 of one request per code; on ERROR its
+// errors match the codes the server failed, so no warning; the table and
+// the plot name flags3.
+func TestClientFlags3(t *testing.T) {
+	t.Parallel()
+	bin := flags3(t)
+	svg := filepath.Join(t.TempDir(), "plot.svg")
+	// 55 codes are 110 requests: 11 rounds of the wait at m=10, 2 at m=100.
+	// A wait of 0.5s keeps the fixed costs of a run (dialling 100
+	// connections, the last write, a server slowed by -race) small beside
+	// the rounds; a folder in memory keeps the disk's syncs out of a
+	// measure of concurrency.
+	cfg := Config{Client: bin, Strategies: []string{"loop"}, Servers: []string{"DELAY", "ERROR"}, Ladder: []int{10, 100},
+		Codes: []string{"-a"}, Limit: 55, Delay: 500 * time.Millisecond, Reps: 1, Dest: memDir(t)}
+	res, err := Measure(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Rows {
+		// On ERROR, the pool's worker asks for no metadata after a failed image.
+		if r.Server == "DELAY" && r.PerCode != 2 || r.PerCode < 1.5 || r.Client != "flags3" {
+			t.Errorf("%s %s m=%d: %g requests per code by %q; want 2 (1.5 or more on ERROR) by flags3",
+				r.Strategy, r.Server, r.Concurrency, r.PerCode, r.Client)
+		}
+		if r.Server == "DELAY" && (r.Efficiency == nil || *r.Efficiency < 0.9) {
+			t.Errorf("%s DELAY m=%d: efficiency %v; want >= 0.9", r.Strategy, r.Concurrency, fmtEff(r.Efficiency))
+		}
+		if r.Server == "ERROR" && r.Errors == 0 {
+			t.Errorf("%s ERROR m=%d: no errors", r.Strategy, r.Concurrency)
+		}
+	}
+	for _, n := range res.Notes {
+		if strings.Contains(n, "differ") {
+			t.Errorf("a mismatch warning: %s", n)
+		}
+	}
+	var b bytes.Buffer
+	WriteTable(&b, res)
+	if first, _, _ := strings.Cut(b.String(), "\n"); !strings.Contains(first, "client flags3") {
+		t.Errorf("table header %q does not name flags3", first)
+	}
+	if err := writeSVGFile(svg, res); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(svg); !bytes.Contains(data, []byte("flags2 bench: flags3, time against concurrency")) {
+		t.Errorf("the plot's title does not name flags3")
 	}
 }
 
 func TestClientThatIsNotFlags2(t *testing.T) {
+	t.Parallel()
 	code, _, stderr := bench(t, context.Background(), "--client", "/bin/true", "--servers", "LOCAL",
 		"--ladder", "1", "--codes", "a", "--reps", "1", "--svg", "", "-q")
 	if code != 1 || !strings.Contains(stderr, "does not run as flags2") {

@@ -20,7 +20,9 @@ type run struct {
 	wall     time.Duration // from starting the process to its exit
 	requests int64         // requests the server received
 	peak     int64         // the most requests in flight at the server at once
-	errors   int           // errors the client reported; for a command without a report, failures the server injected
+	codes    int           // codes the server received requests for
+	errors   int           // errors the client reported; for a command without a report, the codes the server failed
+	failed   int           // codes the server failed (see ledger.view): what a client should count as errors
 	injected int64         // failures the server injected
 	rssKB    int64         // the child's peak resident memory
 	exit     int           // the child's exit status
@@ -32,10 +34,10 @@ type run struct {
 func childLimit(c *cell) time.Duration { return time.Minute + 3*c.ideal }
 
 // clientArgs is the flags2 command line of a cell's run.
-func clientArgs(c *cell, base, dest string, limit int) []string {
+func clientArgs(c *cell, base, dest string) []string {
 	args := []string{"--strategy", c.label, "-m", strconv.Itoa(max(c.m, 1)), c.codes}
-	if limit > 0 {
-		args = append(args, "-l", strconv.Itoa(limit))
+	if c.limit > 0 {
+		args = append(args, "-l", strconv.Itoa(c.limit))
 	}
 	return append(args, "-s", base, "--json", "--no-embed", "--dest", dest)
 }
@@ -43,10 +45,10 @@ func clientArgs(c *cell, base, dest string, limit int) []string {
 // expand fills an external command's placeholders: {base_url}, {server}
 // (the label), {codes} (-a or -e, then -l N when --limit is set), {m} and
 // {dest} (a fresh folder for the run).
-func expand(command string, c *cell, base, dest string, limit int) string {
+func expand(command string, c *cell, base, dest string) string {
 	codes := c.codes
-	if limit > 0 {
-		codes += " -l " + strconv.Itoa(limit)
+	if c.limit > 0 {
+		codes += " -l " + strconv.Itoa(c.limit)
 	}
 	return strings.NewReplacer(
 		"{base_url}", base, "{server}", c.server, "{codes}", codes,
@@ -56,8 +58,8 @@ func expand(command string, c *cell, base, dest string, limit int) string {
 
 // programs are the executables of a measurement.
 type programs struct {
-	self   string // this program, started as the launcher of each run
-	client string // the flags2-compatible client measured
+	self   string   // this program, started as the launcher of each run
+	client []string // the flags2-compatible client measured, with any arguments of its own
 }
 
 // runOnce runs the cell once against srv: the launcher starts the client
@@ -71,9 +73,9 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 
 	argv := []string{"bench", launchArg}
 	if c.command == "" {
-		argv = append(append(argv, progs.client), clientArgs(c, srv.base, dest, cfg.Limit)...)
+		argv = append(append(argv, progs.client...), clientArgs(c, srv.base, dest)...)
 	} else {
-		argv = append(argv, "/bin/sh", "-c", expand(c.command, c, srv.base, dest, cfg.Limit))
+		argv = append(argv, "/bin/sh", "-c", expand(c.command, c, srv.base, dest))
 	}
 	runCtx, cancel := context.WithTimeout(ctx, childLimit(c))
 	defer cancel()
@@ -92,14 +94,14 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 	defer reports.Close()
 	cmd.ExtraFiles = []*os.File{w} // fd 3 of the launcher
 
-	st := srv.fresh()
+	cur := srv.fresh()
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
 		return run{}, fmt.Errorf("%s: %w", describe(c), err)
 	}
 	err = cmd.Wait()
-	stats := st.Stats()
+	stats, view := cur.site.Stats(), cur.ledger.view()
 	if ctx.Err() != nil { // interrupted: this run does not count
 		return run{}, ctx.Err()
 	}
@@ -108,12 +110,12 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 	}
 	var lr launchReport
 	if jerr := json.NewDecoder(reports).Decode(&lr); jerr != nil {
-		return run{}, fmt.Errorf("%s: the launcher did not report (%v): %s", describe(c), err, strings.TrimSpace(stderr.String()))
+		return run{}, &failedRun{what: describe(c), why: fmt.Sprintf("the launcher did not report (%v)", err), stderr: stderr.String()}
 	}
 	wall := time.Duration(lr.WallNS)
 	r := run{
-		elapsed: wall, wall: wall, requests: stats.Requests, peak: stats.MaxInFlight,
-		injected: stats.InjectedErrors, errors: int(stats.InjectedErrors), rssKB: lr.MaxRSSKB, exit: lr.Exit,
+		elapsed: wall, wall: wall, requests: stats.Requests, peak: stats.MaxInFlight, codes: view.codes,
+		errors: view.failed, failed: view.failed, injected: stats.InjectedErrors, rssKB: lr.MaxRSSKB, exit: lr.Exit,
 	}
 
 	var rep report.JSON
@@ -122,11 +124,22 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 		r.errors, r.report = rep.Errors, true
 	}
 	if c.command != "" {
-		return r, nil // an external command's failures are its own: noted, not fatal
+		// A command that did not ask for every code did not do the work
+		// being timed (it is missing, or fails at once): its time is no
+		// result. One that did its work and then exits non-zero (curl -f
+		// on a 404) is kept, its exit status shown beside its time.
+		if r.codes < c.n {
+			why := fmt.Sprintf("the server got requests for %d of its %d codes", r.codes, c.n)
+			if r.exit != 0 {
+				why = fmt.Sprintf("exit status %d; %s", r.exit, why)
+			}
+			return r, &failedRun{what: describe(c), why: why, stderr: stderr.String()}
+		}
+		return r, nil
 	}
 	switch {
 	case r.exit != 0:
-		return r, fmt.Errorf("%s: exit status %d: %s", describe(c), r.exit, strings.TrimSpace(stderr.String()))
+		return r, &failedRun{what: describe(c), why: fmt.Sprintf("exit status %d", r.exit), stderr: stderr.String()}
 	case !r.report:
 		return r, fmt.Errorf("%s: no JSON report on stdout: %.200q", describe(c), stdout.String())
 	case rep.Interrupted || rep.OK+rep.NotFound+rep.Errors != rep.Requested || rep.Requested != c.n:
@@ -134,6 +147,32 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 			describe(c), rep.OK, rep.NotFound, rep.Errors, rep.Requested, c.n)
 	}
 	return r, nil
+}
+
+// failedRun is a run that measured nothing: the bench stops and shows why,
+// with the end of what the command printed on stderr.
+type failedRun struct {
+	what, why string
+	stderr    string
+}
+
+func (e *failedRun) Error() string {
+	msg := fmt.Sprintf("%s: %s; not a measurement", e.what, e.why)
+	if tail := lastLines(e.stderr, 12); tail != "" {
+		msg += "\n  its stderr ends with:\n    " + strings.ReplaceAll(tail, "\n", "\n    ")
+	} else {
+		msg += " (its stderr is empty)"
+	}
+	return msg
+}
+
+// lastLines returns the last n non-blank lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n \t"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 func describe(c *cell) string {

@@ -21,11 +21,21 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func eff(x float64) *float64 { return &x }
 
 // sample is a fixed result: two code sets, the three servers, sequential
-// (one rung), loop, and an external command without {m}.
+// (one rung; on DELAY a scaled subset), loop, and an external command
+// without {m} that exits 1 on ERROR; LOCAL's m=1000 cells are noisy.
 func sample() Result {
 	cfg := Config{External: []string{"python3 flags2_asyncio.py -s {base_url} {codes}"}}.withDefaults()
 	res := Result{Config: cfg, Cores: 2, Elapsed: 61*time.Second + 300*time.Millisecond, Startup: 7 * time.Millisecond}
 	_, res.Notes = plan(cfg)
+	spread := func(r Row) Row {
+		r.Spread = round((r.MaxS-r.MinS)/r.MedianS, 3)
+		r.Noisy = r.Spread > cfg.Noise
+		if r.MeasuredOn == 0 {
+			r.MeasuredOn = int(r.Requests)
+		}
+		r.PerCode = round(float64(r.Requests)/float64(r.MeasuredOn), 2)
+		return r
+	}
 	for _, codes := range []string{"-a", "-e"} {
 		n := 194.0
 		if codes == "-e" {
@@ -37,28 +47,40 @@ func sample() Result {
 				errs = int(n / 4)
 			}
 			base := 0.08 * n / 194
-			if server != "DELAY" {
-				res.Rows = append(res.Rows, Row{Strategy: "sequential", Server: server, Codes: codes, Concurrency: 1,
-					Reps: 3, MedianS: base * 2, MinS: base * 1.9, MaxS: base * 2.3, ReqPerS: n / (base * 2),
-					PeakInFlight: 1, Errors: errs, PeakRSSKB: 14000})
+			seq := Row{Client: "flags2", Strategy: "sequential", Server: server, Codes: codes, Concurrency: 1,
+				Reps: 3, MedianS: base * 2, MinS: base * 1.9, MaxS: base * 2.3, ReqPerS: n / (base * 2),
+				Requests: int64(n), PeakInFlight: 1, Errors: errs, PeakRSSKB: 14000}
+			if server == "DELAY" {
+				scale := n / 10
+				seq.MedianS, seq.MinS, seq.MaxS = round(1.52*scale, 3), round(1.51*scale, 3), round(1.55*scale, 3)
+				seq.Requests, seq.ReqPerS, seq.MeasuredOn, seq.Extrapolated = 10, round(10/1.52, 1), 10, true
+				seq.Efficiency = eff(0.987)
 			}
+			res.Rows = append(res.Rows, spread(seq))
 			for _, m := range []int{1, 10, 100, 1000} {
 				if server == "DELAY" && m == 1 {
 					continue
 				}
-				r := Row{Strategy: "loop", Server: server, Codes: codes, Concurrency: m, Reps: 3,
-					MedianS: base, MinS: base * 0.9, MaxS: base * 1.2, ReqPerS: n / base,
+				r := Row{Client: "flags2", Strategy: "loop", Server: server, Codes: codes, Concurrency: m, Reps: 3,
+					MedianS: base, MinS: base * 0.9, MaxS: base * 1.2, ReqPerS: n / base, Requests: int64(n),
 					PeakInFlight: int64(min(m, 3)), Errors: errs, PeakRSSKB: 14000 + int64(m)*20}
+				if server == "LOCAL" && m == 1000 {
+					r.Reps, r.MaxS = 10, base*1.5
+				}
 				if server == "DELAY" {
 					ideal := ideal(int(n), m, cfg.Delay).Seconds()
 					r.MedianS, r.MinS, r.MaxS = round(ideal/0.97, 3), round(ideal/0.98, 3), round(ideal/0.95, 3)
 					r.ReqPerS, r.PeakInFlight, r.Efficiency = round(n/r.MedianS, 1), int64(min(m, int(n))), eff(0.97)
 				}
-				res.Rows = append(res.Rows, r)
+				res.Rows = append(res.Rows, spread(r))
 			}
-			res.Rows = append(res.Rows, Row{Strategy: "external", Server: server, Codes: codes, Concurrency: 0,
-				Reps: 3, MedianS: base * 3, MinS: base * 3, MaxS: base * 3.5, ReqPerS: n / (base * 3),
-				PeakInFlight: 5, Errors: errs, PeakRSSKB: 30000})
+			ext := Row{Client: cfg.External[0], Strategy: "external", Server: server, Codes: codes, Concurrency: 0,
+				Reps: 3, MedianS: base * 3, MinS: base * 3, MaxS: base * 3.5, ReqPerS: n / (base * 3), Requests: int64(n),
+				PeakInFlight: 5, Errors: errs, PeakRSSKB: 30000}
+			if server == "ERROR" {
+				ext.ExitStatus = 1
+			}
+			res.Rows = append(res.Rows, spread(ext))
 		}
 	}
 	return res
@@ -131,11 +153,21 @@ func TestCSV(t *testing.T) {
 	if len(records) != len(res.Rows)+1 || !slices.Equal(records[0], jsonKeys) {
 		t.Fatalf("%d records, header %v; want %d and the JSON keys", len(records), records[0], len(res.Rows)+1)
 	}
-	for i, r := range records[1:] {
-		if want := r[1] == "DELAY" && r[3] != "0"; want != (r[11] != "") {
-			t.Errorf("record %d: efficiency %q for %s", i, r[11], r[1])
+	for i, rec := range records[1:] {
+		r := byName(records[0], rec)
+		if want := r["server"] == "DELAY" && r["concurrency"] != "0"; want != (r["efficiency"] != "") {
+			t.Errorf("record %d: efficiency %q for %s", i, r["efficiency"], r["server"])
 		}
 	}
+}
+
+// byName maps a CSV record to its header's names.
+func byName(header, record []string) map[string]string {
+	m := map[string]string{}
+	for i, h := range header {
+		m[h] = record[i]
+	}
+	return m
 }
 
 // svgPaths parses the SVG in file as XML, every token, and returns its
@@ -198,9 +230,7 @@ func TestSVGOnePathPerStrategyAndServer(t *testing.T) {
 	for _, codes := range []string{"-a", "-e"} {
 		for _, server := range []string{"LOCAL", "DELAY", "ERROR"} {
 			for _, s := range []string{"sequential", "loop", "external"} {
-				if !(s == "sequential" && server == "DELAY") {
-					want = append(want, codes+":"+s+"/"+server)
-				}
+				want = append(want, codes+":"+s+"/"+server)
 			}
 		}
 	}
@@ -209,7 +239,9 @@ func TestSVGOnePathPerStrategyAndServer(t *testing.T) {
 	if !slices.Equal(paths, want) {
 		t.Errorf("paths = %v\nwant %v", paths, want)
 	}
-	for _, text := range []string{"concurrency -m (log)", "median time, s (log)", "sequential (ignores -m)", "DELAY ideal"} {
+	for _, text := range []string{"concurrency -m (log)", "median time, s (log)", "sequential (ignores -m)", "DELAY ideal",
+		"flags2 bench: flags2 and 1 external command, time against concurrency",
+		`class="point noisy"`, `class="point extrapolated"`, `class="point exit"`, "~ from 10 codes", "exit 1"} {
 		if !bytes.Contains(b.Bytes(), []byte(text)) {
 			t.Errorf("the plot lacks %q", text)
 		}

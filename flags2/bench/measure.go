@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -35,9 +37,9 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	if err != nil {
 		return res, fmt.Errorf("finding this program, to launch the runs: %w", err)
 	}
-	progs := programs{self: self, client: cfg.Client}
-	if progs.client == "" {
-		progs.client = self
+	progs := programs{self: self, client: strings.Fields(cfg.Client)}
+	if len(progs.client) == 0 {
+		progs.client = []string{self}
 	}
 	cells, notes := plan(cfg)
 	servers, stop, err := startServers(cfg, cfg.Servers)
@@ -46,7 +48,11 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	}
 	defer stop()
 
-	if err := warmUp(ctx, cfg, progs, servers[cfg.Servers[0]]); err != nil {
+	runCell := runOnce
+	if cfg.runCell != nil {
+		runCell = cfg.runCell
+	}
+	if err := warmUp(ctx, cfg, progs, servers[cfg.Servers[0]], runCell); err != nil {
 		res.Interrupted = ctx.Err() != nil
 		return res, err
 	}
@@ -56,13 +62,21 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	for _, c := range cells {
 		maxReps = max(maxReps, c.reps)
 	}
-	for rep := range maxReps {
+	// Each round runs every cell that still wants a run: first the planned
+	// reps, then, while the budget allows, one more for each noisy cell.
+	for round := 0; ; round++ {
+		var due []*cell
 		for _, c := range cells {
-			if rep >= c.reps {
-				continue
+			if round < maxReps && round < c.reps || round >= maxReps && c.wantsMore(cfg) {
+				due = append(due, c)
 			}
-			prog.begin(c, rep)
-			r, err := runOnce(ctx, cfg, progs, c, servers[c.server])
+		}
+		if len(due) == 0 {
+			break
+		}
+		for _, c := range due {
+			prog.begin(c, len(c.runs))
+			r, err := runCell(ctx, cfg, progs, c, servers[c.server])
 			if err != nil {
 				prog.finish()
 				res.Rows, res.Notes, res.Startup = finish(cfg, cells, notes)
@@ -73,6 +87,7 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 				return res, err
 			}
 			c.runs = append(c.runs, r)
+			c.spent += r.wall
 			prog.end(c, r.wall)
 		}
 	}
@@ -81,16 +96,25 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	return res, nil
 }
 
+// wantsMore reports whether a cell whose planned runs are done gets another:
+// its spread is over cfg.Noise, it has had fewer than cfg.MaxReps runs, and
+// one more run of its average length still fits in cfg.MaxCell.
+func (c *cell) wantsMore(cfg Config) bool {
+	n := len(c.runs)
+	if n == 0 || n >= cfg.MaxReps || spreadOf(c.times()) <= cfg.Noise {
+		return false
+	}
+	return c.spent+c.spent/time.Duration(n) <= cfg.MaxCell
+}
+
 // warmUp runs the client once, untimed, so that the first measured run
 // does not pay for loading the binary from disk, and so that a client that
 // cannot run at all fails here with its own words.
-func warmUp(ctx context.Context, cfg Config, progs programs, srv *server) error {
-	c := &cell{label: "loop", server: srv.label, codes: "-a", n: 1, m: 1}
-	warm := cfg
-	warm.Limit = 1
-	_, err := runOnce(ctx, warm, progs, c, srv)
+func warmUp(ctx context.Context, cfg Config, progs programs, srv *server, runCell func(context.Context, Config, programs, *cell, *server) (run, error)) error {
+	c := &cell{label: "loop", server: srv.label, codes: "-a", n: 1, full: 1, limit: 1, m: 1}
+	_, err := runCell(ctx, cfg, progs, c, srv)
 	if err != nil && ctx.Err() == nil {
-		return fmt.Errorf("the client %s does not run as flags2: %w", progs.client, err)
+		return fmt.Errorf("the client %s does not run as flags2: %w", strings.Join(progs.client, " "), err)
 	}
 	return err
 }
@@ -104,26 +128,40 @@ func finish(cfg Config, cells []*cell, notes []string) ([]Row, []string, time.Du
 		if len(c.runs) == 0 {
 			continue
 		}
-		rows = append(rows, aggregate(cfg, c))
-		bad, failed := 0, 0
+		rows = append(rows, aggregate(cfg, c, ClientName(cfg.Client)))
+		bad, failed, exit := 0, 0, 0
 		for _, r := range c.runs {
 			if r.report {
 				startups = append(startups, r.wall-r.elapsed)
-				if c.server == "ERROR" && int64(r.errors) != r.injected {
+				if r.errors != r.failed {
 					bad++
 				}
 			}
 			if r.exit != 0 {
 				failed++
+				exit = r.exit
 			}
 		}
 		if bad > 0 {
-			notes = append(notes, fmt.Sprintf("%s: in %d run%s the errors reported differ from the %d failures the server injected",
-				describe(c), bad, plural(bad), c.runs[0].injected))
+			notes = append(notes, fmt.Sprintf("%s: in %d run%s the errors reported differ from the %d codes the server failed",
+				describe(c), bad, plural(bad), c.runs[0].failed))
 		}
 		if failed > 0 {
-			notes = append(notes, fmt.Sprintf("%s: non-zero exit status in %d of %d runs", describe(c), failed, len(c.runs)))
+			notes = append(notes, fmt.Sprintf("%s: exit status %d in %d of %d runs (shown as \"exit %d\")",
+				describe(c), exit, failed, len(c.runs), exit))
 		}
 	}
 	return rows, notes, medianDuration(startups)
+}
+
+// ClientName is how tables and plots name the client measured: "flags2"
+// for this program, else the program's base name and its own options
+// ("flags3 --order book" for "/tmp/flags3 --order book").
+func ClientName(client string) string {
+	f := strings.Fields(client)
+	if len(f) == 0 {
+		return "flags2"
+	}
+	f[0] = filepath.Base(f[0])
+	return strings.Join(f, " ")
 }

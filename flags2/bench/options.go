@@ -23,6 +23,9 @@ const (
 	DefaultDelay   = 150 * time.Millisecond
 	DefaultMaxCell = 12 * time.Second
 	DefaultSVG     = "bench.svg"
+	DefaultNoise   = 0.25
+	DefaultMaxReps = 10
+	DefaultSubset  = 10
 )
 
 // Default lists of the matrix.
@@ -35,7 +38,8 @@ var (
 
 // Usage is the usage line of the sub-command.
 const Usage = "usage: flags2 bench [-h] [--strategies LIST] [--servers LIST] [--codes LIST] [--ladder LIST]\n" +
-	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']"
+	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']\n" +
+	"                    [--client 'BINARY [OPTIONS]']"
 
 // Output formats of the results on stdout.
 const (
@@ -78,12 +82,15 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.Float64Var(&c.ErrorRate, "error-rate", 0.25, "ERROR's share `R` of GETs answered 418")
 	fs.Int64Var(&seed, "seed", 1, "ERROR's random `SEED`: every run replays the same sequence of failures")
 	fs.DurationVar(&c.MaxCell, "max-cell", DefaultMaxCell, "skip cells whose ideal time ⌈N/m⌉·wait exceeds `D`, and repeat a cell only as often as fits in D")
+	fs.Float64Var(&c.Noise, "noise", DefaultNoise, "a cell whose spread is over `R` is noisy: it gets more runs, and is marked if it stays so")
+	fs.IntVar(&c.MaxReps, "max-reps", DefaultMaxReps, "at most `N` runs of a noisy cell (as many as fit in --max-cell)")
+	fs.IntVar(&c.Subset, "subset", DefaultSubset, "measure sequential cells over --max-cell on their first `N` codes, scaled to the set (0: skip them)")
 	fs.IntVarP(&limit, "limit", "l", 0, "cut each code set to its first `N` codes")
 	fs.BoolVar(&jsonOut, "json", false, "print the rows as one JSON array instead of the table")
 	fs.BoolVar(&csvOut, "csv", false, "print the rows as CSV instead of the table")
 	fs.StringVar(&o.svg, "svg", DefaultSVG, "write the plot to `FILE` (\"\" for none)")
 	fs.StringArrayVar(&c.External, "external", nil, "also time `CMD` on the same servers, with {base_url} {server} {codes} {m} replaced; repeatable")
-	fs.StringVar(&c.Client, "client", "", "the flags2-compatible `BINARY` to measure (default: this program); e.g. a build of flags3")
+	fs.StringVar(&c.Client, "client", "", "the flags2-compatible `BINARY` to measure, with any options of its own (default: this program); e.g. a build of flags3, or '/tmp/flags3 --order book'")
 	fs.StringVar(&c.Dest, "dest", "", "folder `DIR` in which each run gets a fresh download folder (default: the system's temporary folder)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 
@@ -124,6 +131,12 @@ func parse(args []string, stdout io.Writer) (options, error) {
 		return options{}, command.Usagef("--error-rate R must be 0 to 1; got %g", c.ErrorRate)
 	case c.MaxCell <= 0:
 		return options{}, command.Usagef("--max-cell D must be > 0; got %s", c.MaxCell)
+	case c.Noise <= 0:
+		return options{}, command.Usagef("--noise R must be > 0; got %g", c.Noise)
+	case c.MaxReps < 1:
+		return options{}, command.Usagef("--max-reps N must be >= 1; got %d", c.MaxReps)
+	case c.Subset < 0:
+		return options{}, command.Usagef("--subset N must be >= 0; got %d", c.Subset)
 	case limit < 0:
 		return options{}, command.Usagef("--limit N must be >= 1; got %d", limit)
 	case jsonOut && csvOut:
@@ -131,6 +144,9 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	}
 	if c.ErrorRate == 0 {
 		c.ErrorRate = -1 // site.Config: negative means none, zero the book's 25 %
+	}
+	if c.Subset == 0 {
+		c.Subset = -1 // Config: zero is the default, negative none
 	}
 	c.Seed, c.Limit = seed, limit
 	for _, ext := range c.External {

@@ -3,7 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"flagsuite/testserver/dataset"
@@ -19,13 +23,103 @@ type server struct {
 	cfg   site.Config
 	base  string       // "http://127.0.0.1:PORT/flags"
 	hs    *site.Server // serves the site of the current run
+	// onRequest, when set, is called as each request is answered, with
+	// the server's label: tests interrupt a run once it is under way.
+	onRequest func(label string)
 }
 
-// fresh puts a new site behind the server and returns it.
-func (s *server) fresh() *site.Site {
-	st := site.New(s.cfg)
-	s.hs.SetSite(st)
-	return st
+// serverRun is what the server holds for one measured run.
+type serverRun struct {
+	site   *site.Site
+	ledger *ledger
+}
+
+// fresh puts a new site, with a new ledger, behind the server.
+func (s *server) fresh() *serverRun {
+	l := &ledger{last: map[string]int{}, onRequest: s.onRequest, label: s.label}
+	cfg := s.cfg
+	cfg.Logger = slog.New(l)
+	cur := &serverRun{site: site.New(cfg), ledger: l}
+	s.hs.SetSite(cur.site)
+	return cur
+}
+
+// ledger keeps, for each path a run asked for, the status of its last
+// answer: what the server did for each code, whatever the client says.
+// From it the bench knows how many codes a command asked for, and which of
+// them the server failed, for clients that make one request per code, two
+// (flags3), or retry. It reads the site's request log: it is the
+// slog.Handler of the site's Logger, and keeps the path and status of each
+// line.
+type ledger struct {
+	mu   sync.Mutex     // guards last
+	last map[string]int // URL path → status of its last answer
+
+	onRequest func(label string)
+	label     string
+}
+
+func (l *ledger) Enabled(context.Context, slog.Level) bool { return true }
+func (l *ledger) WithAttrs([]slog.Attr) slog.Handler      { return l }
+func (l *ledger) WithGroup(string) slog.Handler           { return l }
+
+func (l *ledger) Handle(_ context.Context, r slog.Record) error {
+	var path string
+	var status int
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "path":
+			path = a.Value.String()
+		case "status":
+			status = int(a.Value.Int64())
+		}
+		return true
+	})
+	l.mu.Lock()
+	l.last[path] = status
+	l.mu.Unlock()
+	if l.onRequest != nil {
+		l.onRequest(l.label)
+	}
+	return nil
+}
+
+// codeView is the server's view of a run, by code.
+type codeView struct {
+	codes  int // codes with at least one request: /flags/<cc>/…
+	failed int // codes whose last answers include a failure other than 404, and no 404
+}
+
+// view groups the ledger by code. A code is failed as the clients count
+// errors: a 404 on any of its requests makes it "not found" instead, and a
+// request retried until it succeeded is not a failure.
+func (l *ledger) view() codeView {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	type state struct{ failed, missing bool }
+	codes := map[string]state{}
+	for path, status := range l.last {
+		rest, ok := strings.CutPrefix(path, "/flags/")
+		cc, _, found := strings.Cut(rest, "/")
+		if !ok || !found || cc == "" {
+			continue // the listing, or a path outside the data set
+		}
+		st := codes[cc]
+		switch {
+		case status == http.StatusNotFound:
+			st.missing = true
+		case status != http.StatusOK:
+			st.failed = true
+		}
+		codes[cc] = st
+	}
+	v := codeView{codes: len(codes)}
+	for _, st := range codes {
+		if st.failed && !st.missing {
+			v.failed++
+		}
+	}
+	return v
 }
 
 // siteConfig is the site of a label as the bench configures it: DELAY waits
@@ -64,7 +158,7 @@ func startServers(cfg Config, labels []string) (map[string]*server, func(), erro
 			stop()
 			return nil, nil, fmt.Errorf("serving %s: %w", label, err)
 		}
-		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags"}
+		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags", onRequest: cfg.onRequest}
 		s.hs = site.NewServer(site.New(s.cfg))
 		servers[label] = s
 		go s.hs.Serve(ln)

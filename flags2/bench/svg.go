@@ -66,8 +66,8 @@ func WriteSVG(w io.Writer, res Result) error {
 <rect width="100%%" height="100%%" fill="white"/>
 <text x="%d" y="22" font-size="15" font-weight="bold">%s</text>
 <text x="%d" y="40" fill="#555">%s</text>
-`, width, height, width, height, marginL, esc("flags2 bench: time against concurrency"),
-		marginL, esc(fmt.Sprintf("%s · median of %d rep%s · lower is better", serversLine(res.Config), res.Config.Reps, plural(res.Config.Reps))))
+`, width, height, width, height, marginL, esc(fmt.Sprintf("flags2 bench: %s, time against concurrency", measuredName(res.Config))),
+		marginL, esc(fmt.Sprintf("%s · median of %s · lower is better", serversLine(res.Config), repsLine(res.Config))))
 
 	var strategies []string
 	for i, codes := range codeSets {
@@ -92,7 +92,7 @@ func WriteSVG(w io.Writer, res Result) error {
 		p.frame(b, fmt.Sprintf("%s · %d codes", codes, n))
 		fmt.Fprintf(b, "<g clip-path=\"url(#clip%d)\">\n", i)
 		if slices.Contains(res.Config.Servers, "DELAY") {
-			p.ideal(b, n, res.Config.Delay.Seconds())
+			p.ideal(b, n*perCode(rows, codes), res.Config.Delay.Seconds())
 		}
 		for _, l := range lines {
 			p.draw(b, l, dashOf(l.strategy, res.Config))
@@ -202,14 +202,14 @@ func (p panel) frame(b *bufio.Writer, title string) {
 	b.WriteString("</g>\n")
 }
 
-// ideal draws DELAY's ideal time ⌈n/m⌉·d at every m of the axis.
+// ideal draws DELAY's ideal time ⌈n/m⌉·d for n requests at every m of the axis.
 func (p panel) ideal(b *bufio.Writer, n int, d float64) {
 	var pts []string
 	for m := p.xs.lo; m <= p.xs.hi; m *= math.Pow(10, 0.02) {
 		s := math.Ceil(float64(n)/min(m, float64(n))) * d
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", p.x(m), p.y(s)))
 	}
-	fmt.Fprintf(b, "<polyline class=\"ideal\" points=\"%s\" fill=\"none\" stroke=\"#aaa\" stroke-width=\"1\"><title>DELAY ideal ⌈N/m⌉·d</title></polyline>\n",
+	fmt.Fprintf(b, "<polyline class=\"ideal\" points=\"%s\" fill=\"none\" stroke=\"#aaa\" stroke-width=\"1\"><title>DELAY ideal ⌈R/m⌉·d, R requests</title></polyline>\n",
 		strings.Join(pts, " "))
 }
 
@@ -248,8 +248,72 @@ func (p panel) draw(b *bufio.Writer, l *line, dash string) {
 		if r.Efficiency != nil {
 			tip += fmt.Sprintf(", efficiency %.2f", *r.Efficiency)
 		}
-		fmt.Fprintf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s</title></circle>\n", x, p.y(r.MedianS), color, esc(tip))
+		if notes := rowNotes(r); len(notes) > 0 {
+			tip += " · " + strings.Join(notes, ", ")
+		}
+		y := p.y(r.MedianS)
+		fill := color
+		if r.Noisy || r.Extrapolated { // a hollow point: not a number to read as is
+			fill = "white"
+		}
+		fmt.Fprintf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s</title></circle>\n",
+			pointClass(r), x, y, fill, color, esc(tip))
+		if mark := pointMark(r); mark != "" {
+			fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%s</text>\n", x+6, y-5, color, esc(mark))
+		}
 	}
+}
+
+// pointClass names what is special about a point, for readers of the SVG
+// (and its tests): "point", or "point noisy", "point extrapolated", "point exit".
+func pointClass(r Row) string {
+	c := "point"
+	if r.Noisy {
+		c += " noisy"
+	}
+	if r.Extrapolated {
+		c += " extrapolated"
+	}
+	if r.ExitStatus != 0 {
+		c += " exit"
+	}
+	return c
+}
+
+// pointMark is the short label beside a point that is not a plain result.
+func pointMark(r Row) string {
+	var marks []string
+	if r.Extrapolated {
+		marks = append(marks, fmt.Sprintf("~ from %d codes", r.MeasuredOn))
+	}
+	if r.Noisy {
+		marks = append(marks, "noisy")
+	}
+	if r.ExitStatus != 0 {
+		marks = append(marks, fmt.Sprintf("exit %d", r.ExitStatus))
+	}
+	return strings.Join(marks, ", ")
+}
+
+// perCode is the requests per code the client made on DELAY in a code set
+// (2 for flags3), so that the ideal line counts its requests.
+func perCode(rows []Row, codes string) int {
+	n := 1
+	for _, r := range rows {
+		if r.Codes == codes && r.Server == "DELAY" && r.Concurrency > 0 && r.Strategy != "external" {
+			n = max(n, int(math.Round(r.PerCode)))
+		}
+	}
+	return n
+}
+
+// measuredName names what the plot shows: the client, and any external commands.
+func measuredName(cfg Config) string {
+	name := ClientName(cfg.Client)
+	if len(cfg.External) > 0 {
+		name += fmt.Sprintf(" and %d external command%s", len(cfg.External), plural(len(cfg.External)))
+	}
+	return name
 }
 
 // legend explains colours (servers) and dashes (strategies).
@@ -279,8 +343,12 @@ func legend(b *bufio.Writer, x float64, cfg Config, strategies []string) {
 	if slices.Contains(cfg.Servers, "DELAY") {
 		y += 30
 		fmt.Fprintf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#aaa\"/>\n", x, y, x+30, y)
-		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x+38, y+4, esc("DELAY ideal ⌈N/m⌉·d"))
+		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x+38, y+4, esc("DELAY ideal ⌈R/m⌉·d"))
 	}
+	y += 30
+	fmt.Fprintf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"white\" stroke=\"#333\" stroke-width=\"1.5\"/>\n", x+15, y)
+	fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x+38, y+4, esc(fmt.Sprintf("noisy (spread > %.0f%%)", 100*cfg.Noise)))
+	fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">%s</text>\n", x+38, y+18, esc("or ~ scaled from a subset"))
 	b.WriteString("</g>\n")
 }
 

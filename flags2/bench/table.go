@@ -18,9 +18,9 @@ import (
 func WriteTable(w io.Writer, res Result) error {
 	bw := bufio.NewWriter(w)
 	cfg := res.Config
-	fmt.Fprintf(bw, "flags2 bench · %s · %d rep%s · %s\n", serversLine(cfg), cfg.Reps, plural(cfg.Reps), cores(res.Cores))
-	fmt.Fprintf(bw, "%-10s  %-6s  %-5s  %4s  %4s  %7s  %6s  %8s  %5s  %6s  %5s  %6s\n",
-		"strategy", "server", "codes", "m", "reps", "median", "spread", "req/s", "peak", "errors", "eff", "rss MB")
+	fmt.Fprintf(bw, "flags2 bench · client %s · %s · %s · %s\n", ClientName(cfg.Client), serversLine(cfg), repsLine(cfg), cores(res.Cores))
+	fmt.Fprintf(bw, "%-10s  %-6s  %-5s  %4s  %4s  %8s  %6s  %8s  %6s  %5s  %6s  %5s  %6s  %s\n",
+		"strategy", "server", "codes", "m", "reps", "median", "spread", "req/s", "req/cc", "peak", "errors", "eff", "rss MB", "note")
 	var prev Row
 	seq := false
 	for i, r := range res.Rows {
@@ -34,16 +34,21 @@ func WriteTable(w io.Writer, res Result) error {
 			seq = true
 		}
 		spread := "-"
-		if r.Reps > 1 && r.MedianS > 0 {
-			spread = fmt.Sprintf("%.0f%%", 100*(r.MaxS-r.MinS)/r.MedianS)
+		if r.Reps > 1 {
+			spread = fmt.Sprintf("%.0f%%", 100*r.Spread)
 		}
 		eff := "-"
 		if r.Efficiency != nil {
 			eff = fmt.Sprintf("%.2f", *r.Efficiency)
 		}
-		fmt.Fprintf(bw, "%-10s  %-6s  %-5s  %4s  %4d  %6.3fs  %6s  %8.0f  %5d  %6d  %5s  %6.1f\n",
-			r.Strategy, r.Server, r.Codes, m, r.Reps, r.MedianS, spread, r.ReqPerS, r.PeakInFlight, r.Errors, eff,
-			float64(r.PeakRSSKB)/1024)
+		median := fmt.Sprintf("%.3fs", r.MedianS)
+		if r.Extrapolated {
+			median = "~" + median
+		}
+		line := fmt.Sprintf("%-10s  %-6s  %-5s  %4s  %4d  %8s  %6s  %8.0f  %6.2f  %5d  %6d  %5s  %6.1f  %s",
+			r.Strategy, r.Server, r.Codes, m, r.Reps, median, spread, r.ReqPerS, r.PerCode, r.PeakInFlight, r.Errors, eff,
+			float64(r.PeakRSSKB)/1024, strings.Join(rowNotes(r), ", "))
+		fmt.Fprintln(bw, strings.TrimRight(line, " "))
 	}
 	if len(res.Rows) == 0 {
 		bw.WriteString("(no cell measured)\n")
@@ -54,6 +59,30 @@ func WriteTable(w io.Writer, res Result) error {
 		fmt.Fprintf(bw, "%s\n", line)
 	}
 	return bw.Flush()
+}
+
+// rowNotes are the marks of a row that its numbers alone do not show.
+func rowNotes(r Row) []string {
+	var notes []string
+	if r.Noisy {
+		notes = append(notes, "noisy")
+	}
+	if r.ExitStatus != 0 {
+		notes = append(notes, fmt.Sprintf("exit %d", r.ExitStatus))
+	}
+	if r.Extrapolated {
+		notes = append(notes, fmt.Sprintf("from %d codes", r.MeasuredOn))
+	}
+	return notes
+}
+
+// repsLine says how many runs a cell gets.
+func repsLine(cfg Config) string {
+	s := fmt.Sprintf("%d rep%s", cfg.Reps, plural(cfg.Reps))
+	if cfg.MaxReps > cfg.Reps {
+		s += fmt.Sprintf(" (up to %d while noisy)", cfg.MaxReps)
+	}
+	return s
 }
 
 // serversLine describes the servers as configured.
@@ -86,11 +115,14 @@ func footer(res Result, seq bool) []string {
 	lines := []string{
 		"median: of the client's own elapsed_s (its --json report: first request to last file saved), not of",
 		fmt.Sprintf("  the process: start-up and exit, a median %s per run here, are left out.", res.Startup.Round(time.Millisecond)),
-		"spread: (slowest - fastest) / median over the reps.  req/s: requests the server received / median.",
-		"peak: the most requests in flight at the server at once.  errors: the most in one run.  rss: the client's",
-		"  peak resident memory (rusage of the child process).",
-		fmt.Sprintf("eff (DELAY): ideal ⌈N/m⌉·d / median with d = %s; 1.00 means the client adds nothing to the", cfg.Delay),
-		"  server's wait.  The client caps m at N, the number of codes: " + sizes(cfg) + ".",
+		"spread: (slowest - fastest) / median of the runs, leaving out the n/4 fastest and slowest from 4 runs on.",
+		fmt.Sprintf("  noisy: a spread over %.0f%% after up to %d runs, as many as fit in --max-cell %s: read its median", 100*cfg.Noise, cfg.MaxReps, cfg.MaxCell),
+		"  as a rough value only.",
+		"req/s: requests the server received / median.  req/cc: requests the server received per code (2 for",
+		"  flags3).  peak: the most requests in flight at the server at once.  errors: the most in one run.",
+		"  rss: the client's peak resident memory (rusage of the child process).",
+		fmt.Sprintf("eff (DELAY): ideal ⌈R/m⌉·d / median with R the requests the server received and d = %s;", cfg.Delay),
+		"  1.00 means the client adds nothing to the server's wait.  Codes per set: " + sizes(cfg) + ".",
 	}
 	if seq {
 		lines = append(lines, "*: sequential ignores -m (one request at a time): measured at m=1 only, the same at every rung.")
