@@ -70,9 +70,9 @@ type Config struct {
 	// Progress receives progress lines; nil shows none.
 	Progress io.Writer
 
-	// onRequest, when set, is called as each request reaches a server, with
-	// the server's label: tests interrupt a run once it is under way.
-	onRequest func(server string)
+	// onStart, when set, is called as each run's process has started, with
+	// the cell's server: tests interrupt a run once it is under way.
+	onStart func(server string)
 	// runCell, when set, replaces runOnce: tests feed the measurement loop
 	// runs of known times.
 	runCell func(ctx context.Context, cfg Config, progs programs, c *cell, srv *server) (run, error)

@@ -192,9 +192,10 @@ func TestSequentialErrorAndExternal(t *testing.T) {
 }
 
 // TestInterrupt cancels a measurement during a run: the run is stopped, the
-// partial results are printed, and the exit status is 130. It cancels when
-// the DELAY server gets its first request, so the LOCAL cell is done and the
-// DELAY run is under way, whatever the speed of the machine.
+// partial results are printed, and the exit status is 130. It cancels as
+// the DELAY run's process starts, so the LOCAL cell is done and the DELAY
+// run is under way (its server waits a minute), whatever the speed of the
+// machine.
 func TestInterrupt(t *testing.T) {
 	t.Parallel()
 	bin := flags2(t)
@@ -203,7 +204,7 @@ func TestInterrupt(t *testing.T) {
 	cfg := Config{Client: bin, Strategies: []string{"loop"}, Servers: []string{"LOCAL", "DELAY"}, Delay: time.Minute,
 		Ladder: []int{1}, Codes: []string{"-a"}, Limit: 2, Reps: 1, MaxCell: 10 * time.Minute, Dest: t.TempDir()}
 	var once sync.Once
-	cfg.onRequest = func(server string) {
+	cfg.onStart = func(server string) {
 		if server == "DELAY" {
 			once.Do(cancel)
 		}

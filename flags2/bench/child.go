@@ -100,6 +100,9 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 	if err != nil {
 		return run{}, fmt.Errorf("%s: %w", describe(c), err)
 	}
+	if cfg.onStart != nil {
+		cfg.onStart(c.server)
+	}
 	err = cmd.Wait()
 	stats, view := cur.site.Stats(), cur.ledger.view()
 	if ctx.Err() != nil { // interrupted: this run does not count

@@ -23,9 +23,6 @@ type server struct {
 	cfg   site.Config
 	base  string       // "http://127.0.0.1:PORT/flags"
 	hs    *site.Server // serves the site of the current run
-	// onRequest, when set, is called as each request is answered, with
-	// the server's label: tests interrupt a run once it is under way.
-	onRequest func(label string)
 }
 
 // serverRun is what the server holds for one measured run.
@@ -36,7 +33,7 @@ type serverRun struct {
 
 // fresh puts a new site, with a new ledger, behind the server.
 func (s *server) fresh() *serverRun {
-	l := &ledger{last: map[string]int{}, onRequest: s.onRequest, label: s.label}
+	l := &ledger{last: map[string]int{}}
 	cfg := s.cfg
 	cfg.Logger = slog.New(l)
 	cur := &serverRun{site: site.New(cfg), ledger: l}
@@ -54,14 +51,11 @@ func (s *server) fresh() *serverRun {
 type ledger struct {
 	mu   sync.Mutex     // guards last
 	last map[string]int // URL path → status of its last answer
-
-	onRequest func(label string)
-	label     string
 }
 
 func (l *ledger) Enabled(context.Context, slog.Level) bool { return true }
-func (l *ledger) WithAttrs([]slog.Attr) slog.Handler      { return l }
-func (l *ledger) WithGroup(string) slog.Handler           { return l }
+func (l *ledger) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *ledger) WithGroup(string) slog.Handler            { return l }
 
 func (l *ledger) Handle(_ context.Context, r slog.Record) error {
 	var path string
@@ -78,9 +72,6 @@ func (l *ledger) Handle(_ context.Context, r slog.Record) error {
 	l.mu.Lock()
 	l.last[path] = status
 	l.mu.Unlock()
-	if l.onRequest != nil {
-		l.onRequest(l.label)
-	}
 	return nil
 }
 
@@ -158,7 +149,7 @@ func startServers(cfg Config, labels []string) (map[string]*server, func(), erro
 			stop()
 			return nil, nil, fmt.Errorf("serving %s: %w", label, err)
 		}
-		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags", onRequest: cfg.onRequest}
+		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags"}
 		s.hs = site.NewServer(site.New(s.cfg))
 		servers[label] = s
 		go s.hs.Serve(ln)
