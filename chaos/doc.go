@@ -26,19 +26,19 @@
 //
 // When ready it prints, on stdout, "chaos http://HOST:PORT -> BACKEND" for
 // each proxy and, with --api, "api http://HOST:PORT". Each injected fault
-// is one JSON line on stderr (unless --quiet). The control API (package
-// flagsuite/chaos/api) lists and creates proxies, changes faults while
-// traffic flows and serves GET /stats:
+// is one JSON line on stderr (unless --quiet). The control plane (package
+// flagsuite/chaos/api) speaks Toxiproxy's HTTP API, so toxiproxy-cli and
+// Toxiproxy's clients drive it; chaos's HTTP faults are more toxic types.
+// "chaos --api 127.0.0.1:8474" alone is an empty control plane. It also
+// serves GET /metrics (Prometheus) and GET /stats:
 //
 //	{"requests": 676, "faults": {"error": 170, "delay": 331}, "statuses": {"200": 190, "404": 316, "500": 41, ...}}
 //
-// --config FILE starts proxies declared in JSON, faults included:
+// --config FILE takes Toxiproxy's config file, toxics included:
 //
-//	{"api": "127.0.0.1:8474",
-//	 "proxies": [{"name": "error", "listen": "127.0.0.1:8002", "backend": "127.0.0.1:8000",
-//	              "faults": [{"name": "error", "percent": 25},
-//	                         {"name": "delay", "percent": 50, "options": {"sleep": "0.5"}}],
-//	              "seed": 7, "seed_by": "path"}]}
+//	[{"name": "error", "listen": "127.0.0.1:8002", "upstream": "127.0.0.1:8000",
+//	  "protocol": "http", "seed": 7, "seed_by": "path",
+//	  "toxics": [{"type": "error", "toxicity": 0.25, "attributes": {"status": "503"}}]}]
 //
 // It stops cleanly on SIGINT or SIGTERM. Exit status: 0 after a clean stop,
 // 1 when a port cannot be opened, 2 for a usage error.

@@ -14,6 +14,7 @@ import (
 	"flagsuite/chaos/api"
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/fault"
+	"flagsuite/chaos/proxy"
 	"flagsuite/common/command"
 )
 
@@ -101,7 +102,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		Name:     *name,
 		Protocol: proto,
 		Listen:   *listen,
-		Backend:  *backend,
+		Upstream: *backend,
 		Faults:   behavior.Configs(items, opts.Values()),
 		Tag:      *tag,
 	}
@@ -114,15 +115,18 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if err := checkAddr("--proxy", spec.Listen); err != nil {
 		return nil, err
 	}
-	if err := checkAddr("--backend", spec.Backend); err != nil {
+	if err := checkAddr("--backend", spec.Upstream); err != nil {
 		return nil, err
 	}
 	if err := checkSpec(spec, "--behavior "+*list); err != nil {
 		return nil, err
 	}
 
-	// With a config file, the command-line proxy runs only if asked for.
-	cmdline := *config == "" || fs.Changed("proxy") || fs.Changed("backend") || fs.Changed("behavior")
+	// With a config file or the API, the command-line proxy runs only if
+	// asked for: "chaos --api 127.0.0.1:8474" alone is an empty control
+	// plane, as toxiproxy-server is.
+	cmdline := *config == "" && *apiAddr == "" ||
+		fs.Changed("proxy") || fs.Changed("backend") || fs.Changed("behavior") || fs.Changed("protocol")
 	if cmdline {
 		o.specs = append(o.specs, spec)
 	}
@@ -178,7 +182,7 @@ func checkSpec(spec api.Spec, what string) error {
 	if cfg.SeedBy == "path" && cfg.Protocol == fault.TCP {
 		return command.Usagef("--seed-by path needs --protocol http")
 	}
-	if _, err := fault.NewPlan(cfg.Protocol, cfg.Faults); err != nil {
+	if _, err := proxy.New(cfg); err != nil {
 		return command.Usagef("%s: %v", what, err)
 	}
 	return nil

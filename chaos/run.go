@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -39,7 +40,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "chaos: proxy %s on %s: %v\n", spec.Name, spec.Listen, err)
 			return command.ExitFatal
 		}
-		fmt.Fprintf(stdout, "chaos %s -> %s\n", readyURL(p, spec.Listen), spec.Backend)
+		if !p.Enabled() {
+			fmt.Fprintf(stdout, "chaos %s -> %s (disabled)\n", spec.Name, p.Backend())
+			continue
+		}
+		fmt.Fprintf(stdout, "chaos %s -> %s\n", readyURL(p, spec.Listen), p.Backend())
 	}
 	warnDownBackends(ctx, o.specs, min(o.dialTimeout, 2*time.Second), stderr)
 
@@ -75,7 +80,7 @@ func warnDownBackends(ctx context.Context, specs []api.Spec, timeout time.Durati
 	for i, spec := range specs {
 		wg.Go(func() {
 			d := net.Dialer{Timeout: timeout}
-			c, err := d.DialContext(ctx, "tcp", spec.Backend)
+			c, err := d.DialContext(ctx, "tcp", cmp.Or(spec.Upstream, spec.Backend))
 			if err == nil {
 				c.Close()
 			}
@@ -86,7 +91,7 @@ func warnDownBackends(ctx context.Context, specs []api.Spec, timeout time.Durati
 	for i, err := range errs {
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(stderr, "chaos: warning: backend %s of proxy %s is not reachable (%v); its clients get 502 until it is up\n",
-				specs[i].Backend, specs[i].Name, err)
+				cmp.Or(specs[i].Upstream, specs[i].Backend), specs[i].Name, err)
 		}
 	}
 }

@@ -145,8 +145,8 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown option", []string{"--behavior-delay-nap", "1"}, "unknown flag: --behavior-delay-nap"},
 		{"unknown flag", []string{"--log-level", "debug"}, "unknown flag: --log-level"},
 		{"protocol", []string{"--protocol", "udp"}, `--protocol "udp": http or tcp`},
-		{"http fault in tcp", []string{"--protocol", "tcp", "--behavior", "10:error"}, "error is a http fault"},
-		{"tcp fault in http", []string{"--behavior", "10:latency"}, "latency is a tcp fault"},
+		{"http fault in tcp", []string{"--protocol", "tcp", "--behavior", "10:error"}, "error is a http toxic"},
+		{"tcp fault in http", []string{"--behavior", "10:latency"}, "latency is a tcp toxic"},
 		{"seed by path in tcp", []string{"--protocol", "tcp", "--seed", "1", "--seed-by", "path"}, "needs --protocol http"},
 		{"seed-by without seed", []string{"--seed-by", "path"}, "--seed-by needs --seed"},
 		{"seed-by value", []string{"--seed", "1", "--seed-by", "url"}, `--seed-by "url"`},
@@ -325,7 +325,54 @@ func TestConfigFile(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("GET through the config's tcp proxy = %d; want 200", resp.StatusCode)
 	}
-	if s := r.stats(t); s.Requests != 1 || s.Connections != 1 || s.Faults["error"] != 1 {
-		t.Errorf("stats = %+v; want 1 request, 1 connection, 1 error", s)
+	if s := r.stats(t); s.Requests != 1 || s.Connections != 2 || s.Faults["error"] != 1 {
+		t.Errorf("stats = %+v; want 1 request, 2 connections, 1 error", s)
+	}
+}
+
+// --config takes Toxiproxy's config file, the /populate shape, toxics
+// included; and --api alone starts no proxy, as toxiproxy-server.
+func TestToxiproxyConfigFile(t *testing.T) {
+	t.Parallel()
+	be := backend(t)
+	path := filepath.Join(t.TempDir(), "toxiproxy.json")
+	cfg := `[{"name": "web", "listen": "127.0.0.1:0", "upstream": "` + be + `", "enabled": true,
+	          "toxics": [{"type": "error", "toxicity": 1, "attributes": {"status": 429}}]},
+	         {"name": "off", "listen": "127.0.0.1:0", "upstream": "` + be + `", "enabled": false}]`
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startChaos(t, 1, true, "--config", path, "--api", "127.0.0.1:0", "--quiet")
+	if !strings.Contains(r.stdout.String(), "chaos off -> "+be+" (disabled)\n") {
+		t.Errorf("stdout = %q; want a line for the disabled proxy", r.stdout)
+	}
+	resp, err := http.Get(r.proxies[0] + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 {
+		t.Errorf("GET through the config's web proxy = %d; want 429", resp.StatusCode)
+	}
+	resp, err = http.Get(r.api + "/proxies/off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var off struct{ Enabled bool }
+	json.NewDecoder(resp.Body).Decode(&off)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || off.Enabled {
+		t.Errorf("GET /proxies/off = %d enabled=%v; want it there, disabled", resp.StatusCode, off.Enabled)
+	}
+
+	empty := startChaos(t, 0, true, "--api", "127.0.0.1:0", "--quiet")
+	resp, err = http.Get(empty.api + "/proxies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.TrimSpace(string(b)) != "{}" {
+		t.Errorf("chaos --api alone: GET /proxies = %s; want {} (no proxy)", b)
 	}
 }

@@ -65,77 +65,67 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
-func TestCreateWithFaults(t *testing.T) {
+func TestCreateListGetDelete(t *testing.T) {
+	t.Parallel()
 	_, ts := newAPI(t)
 	backend := newBackend(t)
 	var info Info
-	body := `{"name": "flags", "listen": "127.0.0.1:0", "backend": "` + backend + `",
-		"faults": [{"name": "error", "percent": 100, "options": {"status": "418"}}], "tag": true}`
+	body := `{"name": "flags", "listen": "127.0.0.1:0", "upstream": "` + backend + `"}`
 	if code := call(t, "POST", ts.URL+"/proxies", body, &info); code != 201 {
 		t.Fatalf("POST /proxies = %d; want 201", code)
 	}
-	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || strings.HasSuffix(info.URL, ":0") || len(info.Faults) != 1 {
-		t.Errorf("created %+v; want a real port and one fault", info)
+	if !strings.HasPrefix(info.Listen, "127.0.0.1:") || strings.HasSuffix(info.Listen, ":0") || !info.Enabled || info.Toxics == nil || info.Upstream != backend {
+		t.Errorf("created %+v; want a real port, enabled, upstream %s, toxics []", info, backend)
 	}
-	resp, err := http.Get(info.URL + "/x")
+	resp, err := http.Get("http://" + info.Listen + "/x")
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 418 || resp.Header.Get("X-Chaos-Fault") != "error" {
-		t.Errorf("GET through the new proxy = %d (%q); want 418 tagged error", resp.StatusCode, resp.Header.Get("X-Chaos-Fault"))
+	if string(b) != "hello /x" {
+		t.Errorf("GET through the new proxy = %q", b)
 	}
-
 	for _, tt := range []struct {
 		body string
 		code int
 	}{
 		{body, 409},
-		{`{"name": "b", "backend": "` + backend + `", "faults": [{"name": "explode", "percent": 1}]}`, 400},
-		{`{"name": "c", "backend": "` + backend + `", "lisen": "127.0.0.1:0"}`, 400},
-		{`{"name": "d", "backend": "` + backend + `", "protocol": "tcp", "faults": [{"name": "error", "percent": 1}]}`, 400},
-		{`{"backend": "` + backend + `"}`, 400},
-		{`{"name": "e", "backend": "` + backend + `", "seed_by": "path"}`, 400},
+		{`{"name": "b", "upstream": "` + backend + `", "listen": "` + info.Listen + `"}`, 409}, // port taken
+		{`{"name": "c", "upstream": "` + backend + `", "lisen": "127.0.0.1:0"}`, 400},
+		{`{"upstream": "` + backend + `"}`, 400},
+		{`{"name": "d"}`, 400},
+		{`{"name": "e", "upstream": "` + backend + `", "seed_by": "path"}`, 400},
+		{`{"name": "f", "upstream": "` + backend + `", "protocol": "udp"}`, 400},
+		{`{"name": "g", "upstream": "` + backend + `", "toxics": [{"type": "explode"}]}`, 400},
 		{`not json`, 400},
 	} {
 		var e apiError
 		if code := call(t, "POST", ts.URL+"/proxies", tt.body, &e); code != tt.code || e.Message == "" || e.Status != tt.code {
-			t.Errorf("POST /proxies %s = %d %v; want %d with an error message", tt.body, code, e, tt.code)
+			t.Errorf("POST /proxies %s = %d %+v; want %d with an error message", tt.body, code, e, tt.code)
 		}
 	}
-}
-
-func TestListGetDelete(t *testing.T) {
-	s, ts := newAPI(t)
-	backend := newBackend(t)
-	seed := int64(7)
-	for _, name := range []string{"b", "a"} {
-		if _, err := s.Start(Spec{Name: name, Backend: backend, Seed: &seed, SeedBy: "path"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var list []Info
-	if code := call(t, "GET", ts.URL+"/proxies", "", &list); code != 200 || len(list) != 2 || list[0].Name != "a" {
-		t.Fatalf("GET /proxies = %d %+v; want a and b", code, list)
-	}
-	if list[0].Seed == nil || *list[0].Seed != 7 || list[0].SeedBy != "path" || list[0].Protocol != "http" {
-		t.Errorf("proxy a = %+v; want seed 7 by path over http", list[0])
+	var list map[string]Info
+	if code := call(t, "GET", ts.URL+"/proxies", "", &list); code != 200 || len(list) != 1 || list["flags"].Listen != info.Listen {
+		t.Fatalf("GET /proxies = %d %+v; want {flags: ...}", code, list)
 	}
 	var one Info
-	if code := call(t, "GET", ts.URL+"/proxies/b", "", &one); code != 200 || one.Name != "b" {
-		t.Errorf("GET /proxies/b = %d %+v", code, one)
+	if code := call(t, "GET", ts.URL+"/proxies/flags", "", &one); code != 200 || one.Name != "flags" || one.Protocol != "auto" {
+		t.Errorf("GET /proxies/flags = %d %+v; want it, protocol auto", code, one)
 	}
-	if code := call(t, "GET", ts.URL+"/proxies/zz", "", nil); code != 404 {
-		t.Errorf("GET /proxies/zz = %d; want 404", code)
+	var e apiError
+	if code := call(t, "GET", ts.URL+"/proxies/zz", "", &e); code != 404 || e.Message != "proxy not found" || e.Status != 404 {
+		t.Errorf("GET /proxies/zz = %d %+v; want 404 proxy not found", code, e)
 	}
-	if code := call(t, "DELETE", ts.URL+"/proxies/b", "", nil); code != 204 {
-		t.Errorf("DELETE /proxies/b = %d; want 204", code)
+	if code := call(t, "DELETE", ts.URL+"/proxies/flags", "", nil); code != 204 {
+		t.Errorf("DELETE /proxies/flags = %d; want 204", code)
 	}
-	if _, err := net.Dial("tcp", one.Listen); err == nil {
-		t.Errorf("deleted proxy still listens on %s", one.Listen)
+	if c, err := net.Dial("tcp", info.Listen); err == nil {
+		c.Close()
+		t.Errorf("deleted proxy still listens on %s", info.Listen)
 	}
-	if code := call(t, "DELETE", ts.URL+"/proxies/b", "", nil); code != 404 {
-		t.Errorf("second DELETE /proxies/b = %d; want 404", code)
+	if code := call(t, "DELETE", ts.URL+"/proxies/flags", "", nil); code != 404 {
+		t.Errorf("second DELETE /proxies/flags = %d; want 404", code)
 	}
 }
 
@@ -152,9 +142,12 @@ func get(t *testing.T, c net.Conn, br *bufio.Reader) int {
 	return resp.StatusCode
 }
 
-func TestChangeFaults(t *testing.T) {
+// HTTP toxics through Toxiproxy's toxic routes: a change reaches an open
+// keep-alive connection at its next request.
+func TestHTTPToxics(t *testing.T) {
+	t.Parallel()
 	s, ts := newAPI(t)
-	p, err := s.Start(Spec{Name: "p", Backend: newBackend(t)})
+	p, err := s.Start(Spec{Name: "p", Upstream: newBackend(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,73 +157,77 @@ func TestChangeFaults(t *testing.T) {
 	}
 	defer c.Close()
 	br := bufio.NewReader(c)
+	base := ts.URL + "/proxies/p/toxics"
+	var tx fault.Toxic
+	if code := call(t, "POST", base, `{"type": "error", "attributes": {"status": 418}}`, &tx); code != 200 {
+		t.Fatalf("POST toxics = %d", code)
+	}
+	if tx.Name != "error_downstream" || tx.Stream != "downstream" || tx.Toxicity != 1 || tx.Attributes["status"] != "418" {
+		t.Errorf("added %+v; want error_downstream, downstream, toxicity 1, status \"418\"", tx)
+	}
+	// The first connection was opened while the proxy had no toxic: it
+	// relays TCP; a new one frames HTTP and gets the error.
 	if code := get(t, c, br); code != 200 {
-		t.Fatalf("before faults: %d", code)
+		t.Errorf("old TCP connection: %d; want 200", code)
 	}
-	base := ts.URL + "/proxies/p/faults"
-	var cfgs []fault.Config
-
-	// Replace with a list: the open connection sees it at its next request.
-	if code := call(t, "PUT", base, `[{"name": "error", "percent": 100, "options": {"status": "429"}}]`, &cfgs); code != 200 || len(cfgs) != 1 {
-		t.Fatalf("PUT faults = %d %v", code, cfgs)
+	c2, _ := net.Dial("tcp", p.Addr().String())
+	defer c2.Close()
+	br2 := bufio.NewReader(c2)
+	if code := get(t, c2, br2); code != 418 {
+		t.Errorf("new connection: %d; want 418", code)
 	}
-	if code := get(t, c, br); code != 429 {
-		t.Errorf("after PUT: %d; want 429 on the same connection", code)
+	if code := call(t, "PATCH", base+"/error_downstream", `{"toxicity": 0}`, &tx); code != 200 || tx.Toxicity != 0 || tx.Attributes["status"] != "418" {
+		t.Errorf("PATCH toxicity 0 = %d %+v", code, tx)
 	}
-	// Replace in the command line's syntax.
-	if code := call(t, "PUT", base, `{"behavior": "100:error", "options": {"error-status": "451"}}`, &cfgs); code != 200 {
-		t.Fatalf("PUT behavior = %d", code)
+	if code := get(t, c2, br2); code != 200 {
+		t.Errorf("after toxicity 0: %d; want 200 on the same connection", code)
 	}
-	if code := get(t, c, br); code != 451 {
-		t.Errorf("after PUT behavior: %d; want 451", code)
+	if code := call(t, "POST", base+"/error_downstream", `{"toxicity": 1, "attributes": {"status": "451"}}`, &tx); code != 200 {
+		t.Errorf("POST update = %d", code)
 	}
-	// Remove one, add one.
-	if code := call(t, "DELETE", base+"/error", "", nil); code != 204 {
-		t.Errorf("DELETE faults/error = %d; want 204", code)
+	if code := get(t, c2, br2); code != 451 {
+		t.Errorf("after update: %d; want 451", code)
 	}
-	if code := get(t, c, br); code != 200 {
-		t.Errorf("after DELETE: %d; want 200", code)
-	}
-	if code := call(t, "POST", base, `{"name": "error", "percent": 100, "options": {"status": "503"}}`, &cfgs); code != 201 || len(cfgs) != 1 {
-		t.Errorf("POST faults = %d %v; want 201 and one fault", code, cfgs)
-	}
-	if code := get(t, c, br); code != 503 {
-		t.Errorf("after POST: %d; want 503", code)
+	var list []fault.Toxic
+	if code := call(t, "GET", base, "", &list); code != 200 || len(list) != 1 {
+		t.Errorf("GET toxics = %d %v", code, list)
 	}
 	for _, tt := range []struct {
 		method, url, body string
 		code              int
 	}{
-		{"POST", base, `{"name": "delay", "percent": 10}`, 400}, // 110 %
-		{"PUT", base, `{"behavior": "25:nope"}`, 400},
-		{"PUT", base, `{"behavior": "25:delay", "options": {"delay-nap": "1"}}`, 400},
-		{"PUT", base, `[{"name": "latency", "percent": 5}]`, 400}, // a TCP fault on an HTTP proxy
+		{"POST", base, `{"type": "error"}`, 409},
+		{"POST", base, `{"type": "nope"}`, 400},
+		{"POST", base, `{"type": "delay", "stream": "sideways"}`, 400},
+		{"POST", base, `{"type": "delay", "attributes": {"nap": 1}}`, 400},
+		{"POST", base, `{"type": "latency"}`, 400}, // a TCP toxic beside an HTTP one
+		{"GET", base + "/hang", "", 404},
+		{"PATCH", base + "/hang", `{"toxicity": 1}`, 404},
 		{"DELETE", base + "/hang", "", 404},
-		{"GET", ts.URL + "/proxies/zz/faults", "", 404},
+		{"GET", ts.URL + "/proxies/zz/toxics", "", 404},
 	} {
-		if code := call(t, tt.method, tt.url, tt.body, nil); code != tt.code {
-			t.Errorf("%s %s %s = %d; want %d", tt.method, tt.url, tt.body, code, tt.code)
+		var e apiError
+		if code := call(t, tt.method, tt.url, tt.body, &e); code != tt.code || e.Status != tt.code {
+			t.Errorf("%s %s %s = %d %+v; want %d", tt.method, tt.url, tt.body, code, e, tt.code)
 		}
 	}
-	if code := call(t, "GET", base, "", &cfgs); code != 200 || len(cfgs) != 1 || cfgs[0].Name != "error" {
-		t.Errorf("GET faults = %d %v; want the one error bucket (failed changes change nothing)", code, cfgs)
+	if code := call(t, "DELETE", base+"/error_downstream", "", nil); code != 204 {
+		t.Errorf("DELETE toxic = %d", code)
 	}
-	if code := call(t, "DELETE", base, "", nil); code != 204 {
-		t.Errorf("DELETE faults = %d", code)
-	}
-	if code := get(t, c, br); code != 200 {
-		t.Errorf("after DELETE all: %d; want 200", code)
+	if code := get(t, c2, br2); code != 200 {
+		t.Errorf("after DELETE: %d; want 200", code)
 	}
 }
 
-func TestStatsAndReset(t *testing.T) {
+func TestStatsMetricsAndReset(t *testing.T) {
+	t.Parallel()
 	s, ts := newAPI(t)
 	backend := newBackend(t)
-	p, err := s.Start(Spec{Name: "p", Backend: backend, Faults: []fault.Config{{Name: "error", Percent: 100, Options: map[string]string{"status": "500"}}}})
+	p, err := s.Start(Spec{Name: "p", Upstream: backend, Protocol: "http", Faults: []fault.Config{{Name: "error", Percent: 100, Options: map[string]string{"status": "500"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := s.Start(Spec{Name: "q", Backend: backend})
+	q, err := s.Start(Spec{Name: "q", Upstream: backend, Protocol: "http"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +236,7 @@ func TestStatsAndReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
 	var raw map[string]json.RawMessage
@@ -256,30 +254,64 @@ func TestStatsAndReset(t *testing.T) {
 	if totals.Requests != 3 || totals.Faults["error"] != 2 || totals.Statuses["500"] != 2 || totals.Statuses["200"] != 1 || totals.Proxies["p"].Requests != 2 {
 		t.Errorf("GET /stats = %s; want 3 requests, 2 errors (500), 1×200, p: 2", b)
 	}
-	if _, ok := raw["connections"]; ok {
-		t.Errorf("GET /stats over HTTP proxies has connections: %s", b)
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var one map[string]any
-	if code := call(t, "GET", ts.URL+"/proxies/q/stats", "", &one); code != 200 || one["requests"] != 1.0 {
-		t.Errorf("GET /proxies/q/stats = %d %v", code, one)
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		"# TYPE chaos_faults_total counter\n",
+		`chaos_faults_total{proxy="p",toxic="error",type="error"} 2` + "\n",
+		`chaos_requests_total{proxy="q"} 1` + "\n",
+		`chaos_responses_total{proxy="p",status="500"} 2` + "\n",
+		`chaos_connections_total{proxy="p"} `,
+		`chaos_bytes_total{proxy="q",direction="downstream"} `,
+		`chaos_proxy_enabled{proxy="p"} 1` + "\n",
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("GET /metrics lacks %q:\n%s", want, m)
+		}
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("GET /metrics Content-Type %q", ct)
 	}
 	if code := call(t, "DELETE", ts.URL+"/stats", "", nil); code != 204 {
 		t.Errorf("DELETE /stats = %d", code)
 	}
-	if st := s.Stats(); st.Requests != 0 || len(p.Faults()) != 1 {
-		t.Errorf("after DELETE /stats: %d requests, faults %v; want 0 and the error fault kept", st.Requests, p.Faults())
+	if st := s.Stats(); st.Requests != 0 || len(p.Toxics()) != 1 {
+		t.Errorf("after DELETE /stats: %d requests, toxics %v; want 0 and the error toxic kept", st.Requests, p.Toxics())
+	}
+	// Disable q, then /reset: enabled again, p's toxic gone.
+	var info Info
+	if code := call(t, "POST", ts.URL+"/proxies/q", `{"enabled": false}`, &info); code != 200 || info.Enabled {
+		t.Fatalf("disable q = %d %+v", code, info)
+	}
+	if c, err := net.Dial("tcp", info.Listen); err == nil {
+		c.Close()
+		t.Errorf("disabled proxy still listens on %s", info.Listen)
 	}
 	if code := call(t, "POST", ts.URL+"/reset", "", nil); code != 204 {
 		t.Errorf("POST /reset = %d", code)
 	}
-	if st := s.Stats(); st.Requests != 0 || len(p.Faults()) != 0 {
-		t.Errorf("after reset: %d requests, faults %v; want none", st.Requests, p.Faults())
+	if !q.Enabled() || len(p.Toxics()) != 0 {
+		t.Errorf("after reset: q enabled %v, p toxics %v; want enabled, none", q.Enabled(), p.Toxics())
+	}
+	resp, err = http.Get(q.URL() + "/x")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET through q after reset = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	var v map[string]string
+	if code := call(t, "GET", ts.URL+"/version", "", &v); code != 200 || v["version"] != Version {
+		t.Errorf("GET /version = %d %v", code, v)
 	}
 }
 
 func TestTCPStats(t *testing.T) {
+	t.Parallel()
 	s, ts := newAPI(t)
-	if _, err := s.Start(Spec{Name: "t", Protocol: "tcp", Backend: newBackend(t)}); err != nil {
+	if _, err := s.Start(Spec{Name: "t", Protocol: "tcp", Upstream: newBackend(t)}); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]any
@@ -289,11 +321,12 @@ func TestTCPStats(t *testing.T) {
 	}
 }
 
-func TestFaultKinds(t *testing.T) {
+func TestToxicTypes(t *testing.T) {
+	t.Parallel()
 	_, ts := newAPI(t)
 	var kinds []kindInfo
-	if code := call(t, "GET", ts.URL+"/faults", "", &kinds); code != 200 || len(kinds) != len(fault.Kinds()) {
-		t.Errorf("GET /faults = %d, %d kinds", code, len(kinds))
+	if code := call(t, "GET", ts.URL+"/toxics", "", &kinds); code != 200 || len(kinds) != len(fault.Kinds()) {
+		t.Errorf("GET /toxics = %d, %d types", code, len(kinds))
 	}
 }
 
@@ -319,7 +352,7 @@ func TestLoopbackOnly(t *testing.T) {
 // races; the API answers while connections hang.
 func TestChangesDuringTraffic(t *testing.T) {
 	s, ts := newAPI(t)
-	p, err := s.Start(Spec{Name: "p", Backend: newBackend(t)})
+	p, err := s.Start(Spec{Name: "p", Upstream: newBackend(t), Protocol: "http"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,13 +387,13 @@ func TestChangesDuringTraffic(t *testing.T) {
 	defer hung.Close()
 	deadline := time.Now().Add(300 * time.Millisecond)
 	for i := 0; time.Now().Before(deadline); i++ {
-		body := `[{"name": "error", "percent": 50, "options": {"status": "503"}}]`
-		if i%2 == 1 {
-			body = `[]`
-		}
 		start := time.Now()
-		if code := call(t, "PUT", ts.URL+"/proxies/p/faults", body, nil); code != 200 {
-			t.Fatalf("PUT = %d", code)
+		if i%2 == 0 {
+			if code := call(t, "POST", ts.URL+"/proxies/p/toxics", `{"type": "error", "toxicity": 0.5, "attributes": {"status": 503}}`, nil); code != 200 {
+				t.Fatalf("POST toxic = %d", code)
+			}
+		} else if code := call(t, "DELETE", ts.URL+"/proxies/p/toxics/error_downstream", "", nil); code != 204 {
+			t.Fatalf("DELETE toxic = %d", code)
 		}
 		call(t, "GET", ts.URL+"/stats", "", nil)
 		if d := time.Since(start); d > 2*time.Second {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 
-	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/fault"
 	"flagsuite/chaos/proxy"
 )
@@ -17,9 +16,63 @@ import (
 // maxBody bounds a request body to the API.
 const maxBody = 1 << 20
 
+// Version is what GET /version answers: the Toxiproxy API version chaos
+// speaks, marked as chaos's.
+const Version = "2.12.0-chaos"
+
 // Handler returns the API's http.Handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	// Toxiproxy's routes.
+	mux.HandleFunc("GET /proxies", s.listProxies)
+	mux.HandleFunc("POST /proxies", s.createProxy)
+	mux.HandleFunc("POST /populate", s.populate)
+	mux.HandleFunc("GET /proxies/{proxy}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+		writeJSON(w, http.StatusOK, InfoOf(p))
+	}))
+	mux.HandleFunc("POST /proxies/{proxy}", s.withProxy(s.updateProxy))
+	mux.HandleFunc("PATCH /proxies/{proxy}", s.withProxy(s.updateProxy))
+	mux.HandleFunc("DELETE /proxies/{proxy}", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Remove(r.PathValue("proxy")); err != nil {
+			writeError(w, http.StatusNotFound, ErrNoProxy)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /proxies/{proxy}/toxics", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+		writeJSON(w, http.StatusOK, p.Toxics())
+	}))
+	mux.HandleFunc("POST /proxies/{proxy}/toxics", s.withProxy(s.addToxic))
+	mux.HandleFunc("GET /proxies/{proxy}/toxics/{toxic}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+		t, ok := p.Toxic(r.PathValue("toxic"))
+		if !ok {
+			writeError(w, http.StatusNotFound, fault.ErrNotFound)
+			return
+		}
+		writeJSON(w, http.StatusOK, t)
+	}))
+	mux.HandleFunc("POST /proxies/{proxy}/toxics/{toxic}", s.withProxy(s.updateToxic))
+	mux.HandleFunc("PATCH /proxies/{proxy}/toxics/{toxic}", s.withProxy(s.updateToxic))
+	mux.HandleFunc("DELETE /proxies/{proxy}/toxics/{toxic}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+		if err := p.RemoveToxic(r.PathValue("toxic")); err != nil {
+			writeError(w, http.StatusNotFound, fault.ErrNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Reset(); err != nil {
+			writeError(w, http.StatusConflict, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"version": Version})
+	})
+	mux.HandleFunc("GET /metrics", s.metrics)
+
+	// chaos's own: what Toxiproxy has no route for.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -32,67 +85,36 @@ func (s *Server) Handler() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) {
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /faults", s.listKinds)
-	mux.HandleFunc("GET /proxies", func(w http.ResponseWriter, r *http.Request) {
-		infos := []Info{}
-		for _, p := range s.Proxies() {
-			infos = append(infos, InfoOf(p))
-		}
-		writeJSON(w, http.StatusOK, infos)
-	})
-	mux.HandleFunc("POST /proxies", s.create)
-	mux.HandleFunc("GET /proxies/{name}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-		writeJSON(w, http.StatusOK, InfoOf(p))
-	}))
-	mux.HandleFunc("DELETE /proxies/{name}", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Remove(r.PathValue("name")); err != nil {
-			writeError(w, http.StatusNotFound, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /proxies/{name}/stats", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+	mux.HandleFunc("GET /proxies/{proxy}/stats", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
 		writeJSON(w, http.StatusOK, p.Stats())
 	}))
-	mux.HandleFunc("GET /proxies/{name}/faults", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-		writeFaults(w, http.StatusOK, p.Faults())
-	}))
-	mux.HandleFunc("PUT /proxies/{name}/faults", s.withProxy(s.replaceFaults))
-	mux.HandleFunc("POST /proxies/{name}/faults", s.withProxy(s.addFault))
-	mux.HandleFunc("DELETE /proxies/{name}/faults", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-		p.SetFaults(nil)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	mux.HandleFunc("DELETE /proxies/{name}/faults/{fault}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-		if err := p.RemoveFault(r.PathValue("fault")); err != nil {
-			status := http.StatusBadRequest
-			if errors.Is(err, fault.ErrNotFound) {
-				status = http.StatusNotFound
-			}
-			writeError(w, status, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	mux.HandleFunc("GET /toxics", s.listKinds)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no route %s %s", r.Method, r.URL.Path))
+	})
 	return &guard{next: mux, allowRemote: s.opts.AllowRemote, ownHost: strings.ToLower(s.opts.Host)}
 }
 
 func (s *Server) withProxy(h func(http.ResponseWriter, *http.Request, *proxy.Proxy)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, ok := s.Get(r.PathValue("name"))
+		p, ok := s.Get(r.PathValue("proxy"))
 		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Errorf("%w: %s", ErrNoProxy, r.PathValue("name")))
+			writeError(w, http.StatusNotFound, ErrNoProxy)
 			return
 		}
 		h(w, r, p)
 	}
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listProxies(w http.ResponseWriter, r *http.Request) {
+	out := map[string]Info{}
+	for _, p := range s.Proxies() {
+		out[p.Name()] = InfoOf(p)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) {
 	var spec Spec
 	if err := decode(r, &spec); err != nil {
 		writeError(w, bodyStatus(err), err)
@@ -103,124 +125,158 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.Start(spec)
-	switch {
-	case errors.Is(err, ErrExists):
-		writeError(w, http.StatusConflict, err)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, err)
+	if err != nil {
+		writeError(w, startStatus(err), err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, InfoOf(p))
 }
 
-// faultsBody is what PUT …/faults accepts besides a plain list: the
-// command line's syntax, for people typing curl commands.
-type faultsBody struct {
-	Faults   []fault.Config    `json:"faults"`
-	Behavior *string           `json:"behavior"` // "25:error,50:delay"
-	Options  map[string]string `json:"options"`  // "delay-sleep": "0.5", as --behavior-delay-sleep
+// startStatus is the status for a proxy that could not be made or started.
+func startStatus(err error) int {
+	if errors.Is(err, ErrExists) || errors.Is(err, ErrListen) {
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
 }
 
-func (s *Server) replaceFaults(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
+func (s *Server) populate(w http.ResponseWriter, r *http.Request) {
+	var specs []Spec
+	if err := decode(r, &specs); err != nil {
 		writeError(w, bodyStatus(err), err)
 		return
 	}
-	var cfgs []fault.Config
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		err = strictUnmarshal(t, &cfgs)
-	} else {
-		var fb faultsBody
-		if err = strictUnmarshal(b, &fb); err == nil {
-			cfgs, err = fb.configs()
+	for _, sp := range specs {
+		if err := s.checkListen(sp.Listen); err != nil {
+			writeError(w, http.StatusForbidden, err)
+			return
 		}
 	}
-	if err == nil {
-		err = p.SetFaults(cfgs)
+	done, err := s.Populate(specs)
+	out := struct {
+		*apiError
+		Proxies []Info `json:"proxies"`
+	}{Proxies: []Info{}}
+	for _, p := range done {
+		out.Proxies = append(out.Proxies, InfoOf(p))
 	}
+	status := http.StatusCreated
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
+		status = startStatus(err)
+		out.apiError = &apiError{Message: err.Error(), Status: status}
 	}
-	writeFaults(w, http.StatusOK, p.Faults())
+	writeJSON(w, status, out)
 }
 
-func (fb faultsBody) configs() ([]fault.Config, error) {
-	if fb.Behavior == nil {
-		if len(fb.Options) > 0 {
-			return nil, errors.New("options go with behavior")
-		}
-		return fb.Faults, nil
-	}
-	if fb.Faults != nil {
-		return nil, errors.New("give faults or behavior, not both")
-	}
-	items, err := behavior.Parse(*fb.Behavior)
-	if err != nil {
-		return nil, err
-	}
-	opts := map[string]map[string]string{}
-	for key, v := range fb.Options {
-		name, opt, ok := splitOptionKey(key)
-		if !ok {
-			return nil, fmt.Errorf("option %q is not NAME-OPTION (delay-sleep)", key)
-		}
-		if opts[name] == nil {
-			opts[name] = map[string]string{}
-		}
-		opts[name][opt] = v
-	}
-	return behavior.Configs(items, opts), nil
-}
-
-// splitOptionKey reads "delay-sleep" or "limit-data-bytes" against the
-// known kinds and their options.
-func splitOptionKey(key string) (kind, option string, ok bool) {
-	for _, k := range fault.Kinds() {
-		for _, o := range k.Options {
-			if behavior.FlagName(k.Name, o.Name) == "behavior-"+key {
-				return k.Name, o.Name, true
-			}
-		}
-	}
-	return "", "", false
-}
-
-func (s *Server) addFault(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-	var c fault.Config
-	if err := decode(r, &c); err != nil {
+func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+	enabled := p.Enabled()
+	in := Spec{Listen: p.ListenAddr(), Upstream: p.Backend(), Enabled: &enabled}
+	if err := decode(r, &in); err != nil {
 		writeError(w, bodyStatus(err), err)
 		return
 	}
-	if err := p.AddFault(c); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+	if in.Listen != p.ListenAddr() {
+		if err := s.checkListen(in.Listen); err != nil {
+			writeError(w, http.StatusForbidden, err)
+			return
+		}
+	}
+	if err := p.Update(in.Listen, in.Upstream); err != nil {
+		status := http.StatusConflict // the new port is taken
+		if strings.HasPrefix(err.Error(), "upstream") {
+			status = http.StatusBadRequest
+		}
+		writeError(w, status, err)
 		return
 	}
-	writeFaults(w, http.StatusCreated, p.Faults())
+	switch {
+	case in.Enabled == nil || *in.Enabled == p.Enabled():
+	case *in.Enabled:
+		if err := p.Enable(); err != nil {
+			writeError(w, http.StatusConflict, fmt.Errorf("%w: %v", ErrListen, err))
+			return
+		}
+	default:
+		p.Disable()
+	}
+	writeJSON(w, http.StatusOK, InfoOf(p))
 }
 
-// kindInfo is a fault kind as GET /faults lists it.
+func (s *Server) addToxic(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+	t := fault.Toxic{Stream: "downstream", Toxicity: 1} // Toxiproxy's defaults
+	if err := decode(r, &t); err != nil {
+		writeError(w, bodyStatus(err), err)
+		return
+	}
+	added, err := p.AddToxic(t)
+	if err != nil {
+		writeError(w, toxicStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, added)
+}
+
+func toxicStatus(err error) int {
+	switch {
+	case errors.Is(err, fault.ErrExists):
+		return http.StatusConflict
+	case errors.Is(err, fault.ErrNotFound):
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
+}
+
+// toxicUpdate is what an update of a toxic may change, as in Toxiproxy.
+type toxicUpdate struct {
+	Attributes fault.Attributes `json:"attributes"`
+	Toxicity   *float64         `json:"toxicity"`
+	// Sent by clients that post the whole toxic back; they cannot change.
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Stream string `json:"stream"`
+	Group  string `json:"group"`
+}
+
+func (s *Server) updateToxic(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
+	name := r.PathValue("toxic")
+	if _, ok := p.Toxic(name); !ok {
+		writeError(w, http.StatusNotFound, fault.ErrNotFound)
+		return
+	}
+	var u toxicUpdate
+	if err := decode(r, &u); err != nil {
+		writeError(w, bodyStatus(err), err)
+		return
+	}
+	t, err := p.UpdateToxic(name, u.Attributes, u.Toxicity)
+	if err != nil {
+		writeError(w, toxicStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+// kindInfo is a toxic type as GET /toxics lists it.
 type kindInfo struct {
-	Name     string         `json:"name"`
-	Protocol fault.Protocol `json:"protocol"`
-	Usage    string         `json:"usage"`
-	Options  []optionInfo   `json:"options"`
+	Type       string         `json:"type"`
+	Protocol   fault.Protocol `json:"protocol"`
+	Usage      string         `json:"usage"`
+	Attributes []optionInfo   `json:"attributes"`
 }
 
 type optionInfo struct {
 	Name    string `json:"name"`
-	Default string `json:"default"`
+	Default string `json:"default"` // as --behavior-NAME-OPTION takes it
+	Unit    string `json:"unit,omitempty"`
 	Usage   string `json:"usage"`
 }
 
 func (s *Server) listKinds(w http.ResponseWriter, r *http.Request) {
 	var out []kindInfo
 	for _, k := range fault.Kinds() {
-		ki := kindInfo{Name: k.Name, Protocol: k.Protocol, Usage: k.Usage, Options: []optionInfo{}}
+		ki := kindInfo{Type: k.Name, Protocol: k.Protocol, Usage: k.Usage, Attributes: []optionInfo{}}
 		for _, o := range k.Options {
-			ki.Options = append(ki.Options, optionInfo(o))
+			ki.Attributes = append(ki.Attributes, optionInfo{Name: strings.ReplaceAll(o.Name, "-", "_"), Default: o.Default, Unit: o.Unit, Usage: o.Usage})
 		}
 		out = append(out, ki)
 	}
@@ -249,10 +305,10 @@ func strictUnmarshal(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON: %w", err)
+		return fmt.Errorf("bad request body: %w", err)
 	}
 	if d.More() {
-		return errors.New("bad JSON: more than one value")
+		return errors.New("bad request body: more than one value")
 	}
 	return nil
 }
@@ -268,13 +324,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
-}
-
-func writeFaults(w http.ResponseWriter, status int, cfgs []fault.Config) {
-	if cfgs == nil {
-		cfgs = []fault.Config{}
-	}
-	writeJSON(w, status, cfgs)
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {

@@ -75,7 +75,7 @@ func TestFlagsToConfigs(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Configs = %+v; want %+v", got, want)
 	}
-	if _, err := fault.NewPlan(fault.HTTP, got); err != nil {
+	if _, err := newSet(fault.HTTP, got); err != nil {
 		t.Errorf("NewPlan(Configs) = %v", err)
 	}
 	if got := FormatConfigs(got); got != "25:error,50:delay,10:delay+truncate" {
@@ -120,9 +120,18 @@ func FuzzParse(f *testing.F) {
 		}
 		// Names are known, so only the protocol split can refuse a plan.
 		for _, p := range []fault.Protocol{fault.HTTP, fault.TCP} {
-			if _, err := fault.NewPlan(p, Configs(items, nil)); err != nil && !strings.Contains(err.Error(), "fault; this proxy") {
+			if _, err := newSet(p, Configs(items, nil)); err != nil && !strings.Contains(err.Error(), "toxic; this proxy") {
 				t.Fatalf("NewPlan(%s, %q) = %v", p, s, err)
 			}
 		}
 	})
+}
+
+// newSet builds the toxics a bucket list becomes, as a proxy would.
+func newSet(p fault.Protocol, cfgs []fault.Config) (*fault.Set, error) {
+	ts, err := fault.Buckets(cfgs)
+	if err != nil {
+		return nil, err
+	}
+	return fault.NewSet(p, ts)
 }

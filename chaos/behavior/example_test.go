@@ -18,7 +18,10 @@ func ExampleConfigs() {
 	for _, c := range cfgs {
 		fmt.Println(c.Percent, c.Name, c.Options)
 	}
-	_, err = fault.NewPlan(fault.HTTP, cfgs)
+	toxics, err := fault.Buckets(cfgs)
+	if err == nil {
+		_, err = fault.NewSet(fault.HTTP, toxics)
+	}
 	fmt.Println("valid:", err == nil)
 	// Output:
 	// 25 error map[]

@@ -34,7 +34,7 @@ func FlagName(kind, option string) string {
 func AddFlags(fs *pflag.FlagSet) *Options {
 	o := &Options{fs: fs}
 	for _, k := range fault.Kinds() {
-		for _, opt := range k.Options {
+		for _, opt := range options(k) {
 			name := FlagName(k.Name, opt.Name)
 			v := fs.String(name, "", opt.Usage+" (default "+opt.Default+")")
 			_ = fs.MarkHidden(name)
@@ -69,9 +69,21 @@ func PrintUsage(w io.Writer) {
 				continue
 			}
 			fmt.Fprintf(w, "  %-11s %s\n", k.Name, k.Usage)
-			for _, opt := range k.Options {
+			for _, opt := range options(k) {
 				fmt.Fprintf(w, "      --%s %s\n          %s\n", FlagName(k.Name, opt.Name), opt.Default, opt.Usage)
 			}
 		}
 	}
+}
+
+// streamOption is the stream of a TCP behaviour, the stream of its toxic.
+var streamOption = fault.Option{Name: "stream", Default: "down", Usage: "which stream: down (backend to client), up or both"}
+
+// options lists a kind's options as the command line has them: a TCP
+// kind also takes its stream.
+func options(k *fault.Kind) []fault.Option {
+	if k.Protocol == fault.TCP {
+		return append(append([]fault.Option(nil), k.Options...), streamOption)
+	}
+	return k.Options
 }

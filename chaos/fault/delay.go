@@ -12,9 +12,9 @@ var delayKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "wait before forwarding the request",
 	Options: []Option{
-		{"sleep", "1", "how long to wait: seconds (.5) or a Go duration (500ms)"},
-		{"jitter", "0", "spread around sleep: ±jitter (uniform) or one standard deviation (normal)"},
-		{"distribution", "uniform", "how jitter is drawn: uniform or normal"},
+		{"sleep", "1", "how long to wait: seconds (.5) or a Go duration (500ms)", ""},
+		{"jitter", "0", "spread around sleep: ±jitter (uniform) or one standard deviation (normal)", ""},
+		{"distribution", "uniform", "how jitter is drawn: uniform or normal", ""},
 	},
 	newHTTP: func(o *options) HTTPFault {
 		return &Delay{Sleep: o.duration("sleep"), Jitter: o.duration("jitter"), Normal: o.choice("distribution", "uniform", "normal") == "normal"}

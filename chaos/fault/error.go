@@ -12,8 +12,8 @@ var errorKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "answer with an HTTP error without contacting the backend",
 	Options: []Option{
-		{"status", "500-503", "status codes to draw from: 503, 500-503 or 429,500-504"},
-		{"retry-after", "0", "add Retry-After with this many seconds (0: no header)"},
+		{"status", "500-503", "status codes to draw from: 503, 500-503 or 429,500-504", ""},
+		{"retry-after", "0", "add Retry-After with this many seconds (0: no header)", ""},
 	},
 	newHTTP: func(o *options) HTTPFault {
 		return &Error{Statuses: o.statuses("status"), RetryAfter: o.duration("retry-after")}

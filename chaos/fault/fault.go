@@ -32,6 +32,7 @@ type Protocol string
 const (
 	HTTP Protocol = "http" // parse requests; one fate per request
 	TCP  Protocol = "tcp"  // relay bytes; one fate per connection
+	Any  Protocol = "auto" // decided by the toxics (a proxy), or both levels (a kind: noop)
 )
 
 // Handler serves one HTTP exchange.
@@ -122,56 +123,15 @@ type Link interface {
 	Reset() // abort the client side with RST, close the backend side
 }
 
-// Stream is one direction's stage of a TCP link.
-type Stream struct {
-	In   <-chan Chunk // closed at the end of the stream
-	Out  chan<- Chunk // closed by the link after Run returns
-	Dir  Direction
-	Rand *rand.Rand // this direction's own source
-	Link Link
-	// PeerDone is closed once the peer this stream writes to has stopped
-	// sending (it closed or failed): a stage that holds data back forever
-	// should then give up, or the connection would never end.
-	PeerDone <-chan struct{}
-}
-
 // ErrCloseLink, returned by a TCP fault's Run, ends its stream and closes
 // the whole connection once what the stage sent has been written.
 var ErrCloseLink = errors.New("close the link")
 
 // TCPFault is one stage in a TCP link pipeline. Run forwards (or holds,
-// drops, reshapes) chunks from In to Out until In is closed or ctx ends.
+// drops, reshapes) chunks from the stream's input to its output until the
+// input ends (return nil), the stage is interrupted (return
+// ErrInterrupted, having kept whatever it held with Keep), or it decides
+// to end the connection.
 type TCPFault interface {
-	Streams() Direction // which directions it applies to
-	Run(ctx context.Context, s Stream) error
-}
-
-// send hands c to the next stage unless ctx ends first.
-func send(ctx context.Context, out chan<- Chunk, c Chunk) bool {
-	select {
-	case out <- c:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// sleepUntil waits until the wall clock reaches t or ctx ends.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	return sleep(ctx, time.Until(t))
+	Run(ctx context.Context, s *Stream) error
 }

@@ -10,7 +10,7 @@ var hangKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "read the request and never answer; close when the client leaves",
 	Options: []Option{
-		{"max", "0", "close the connection after this long (0: only when the client leaves)"},
+		{"max", "0", "close the connection after this long (0: only when the client leaves)", ""},
 	},
 	newHTTP: func(o *options) HTTPFault { return &Hang{Max: o.duration("max")} },
 }

@@ -81,14 +81,20 @@ func (x *fakeExchange) WrapWriter(f func(io.Writer) io.Writer) { x.wrappers = ap
 func (x *fakeExchange) Skip()                                  { x.skipped = true }
 func (x *fakeExchange) Note(attrs ...slog.Attr)                { x.notes = append(x.notes, attrs...) }
 
-// serve builds the single fault of a one-bucket plan and runs it.
+// serve builds the single fault of a one-bucket list and runs it; the
+// request passes (x.Pass) after it if it calls next.
 func serve(t *testing.T, name string, opts map[string]string, x *fakeExchange) error {
 	t.Helper()
-	p, err := NewPlan(HTTP, []Config{{Name: name, Percent: 100, Options: opts}})
+	ts, err := Buckets([]Config{{Name: name, Percent: 100, Options: opts}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Pick(0).Handler(context.Background(), x)
+	s, err := NewSet(HTTP, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := func(ctx context.Context, x Exchange) error { return x.Pass(ctx) }
+	return s.Built()[0].HTTP[0].Serve(context.Background(), x, pass)
 }
 
 func TestDelayFault(t *testing.T) {
@@ -223,11 +229,12 @@ func TestSlowFault(t *testing.T) {
 }
 
 func TestTransientFault(t *testing.T) {
-	p, err := NewPlan(HTTP, []Config{{Name: "transient", Percent: 100, Options: map[string]string{"count": "2"}}})
+	s, err := NewSet(HTTP, []Toxic{{Type: "transient", Toxicity: 1, Attributes: Attributes{"count": 2}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := p.Pick(0).Handler
+	pass := func(ctx context.Context, x Exchange) error { return x.Pass(ctx) }
+	h := func(ctx context.Context, x Exchange) error { return s.Built()[0].HTTP[0].Serve(ctx, x, pass) }
 	var got []int
 	for _, target := range []string{"/a", "/a?x", "/b", "/a", "/b", "/b"} {
 		x := newFakeExchange()

@@ -10,6 +10,10 @@ type Option struct {
 	Name    string // "sleep"
 	Default string // "1"
 	Usage   string
+	// Unit is the unit of the option as a Toxiproxy attribute, a JSON
+	// number: "ms", "us", "KB/s" or "bytes". "" for chaos's own options,
+	// whose attributes are strings in the command line's syntax.
+	Unit string
 }
 
 // Kind describes one fault: its name, the protocol it works at, its options
@@ -22,6 +26,9 @@ type Kind struct {
 
 	newHTTP func(o *options) HTTPFault
 	newTCP  func(o *options) TCPFault
+
+	buffer         int  // TCP: the stage's input buffer, in chunks (0: the link's default)
+	closesOnRemove bool // TCP: removing the toxic closes the connections it ran on
 }
 
 // Option returns the option called name.
@@ -40,7 +47,7 @@ var registry = []*Kind{
 	delayKind, errorKind, hangKind, blackoutKind, abortKind, resetKind,
 	truncateKind, slowKind, transientKind,
 	latencyKind, bandwidthKind, slicerKind, limitDataKind, slowCloseKind,
-	timeoutKind, resetPeerKind,
+	timeoutKind, resetPeerKind, noopKind,
 }
 
 // Kinds returns every fault kind.
@@ -71,7 +78,7 @@ func normalizeOption(name string) string {
 func Names(p Protocol) string {
 	var names []string
 	for _, k := range registry {
-		if k.Protocol == p {
+		if k.Protocol == p || k.Protocol == Any {
 			names = append(names, k.Name)
 		}
 	}

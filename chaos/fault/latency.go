@@ -10,48 +10,37 @@ var latencyKind = &Kind{
 	Protocol: TCP,
 	Usage:    "delay every chunk of data, with optional jitter",
 	Options: []Option{
-		{"latency", "0.1", "added delay: seconds (.1) or a Go duration (100ms)"},
-		{"jitter", "0", "uniform spread: latency ± jitter"},
-		streamOption,
+		{"latency", "0.1", "added delay: seconds (.1) or a Go duration (100ms)", "ms"},
+		{"jitter", "0", "uniform spread: latency ± jitter", "ms"},
 	},
+	buffer: latencyQueue,
 	newTCP: func(o *options) TCPFault {
-		return &Latency{Latency: o.duration("latency"), Jitter: o.duration("jitter"), Dir: o.direction("stream")}
+		return &Latency{Latency: o.duration("latency"), Jitter: o.duration("jitter")}
 	},
 }
 
-// latencyQueue bounds the chunks a Latency stage holds in flight: the
+// latencyQueue is the input buffer of a Latency stage: the chunks that can
+// wait their turn while the reader goes on reading, which bounds the
 // stream's bandwidth-delay product, and its memory, per direction.
 const latencyQueue = 32
 
 // Latency delays each chunk by Latency ± Jitter counted from when the proxy
-// read it. Up to latencyQueue chunks wait at once, so a stream is late but
-// not slower: chunks in flight overlap.
+// read it, as Toxiproxy's latency does. Chunks are handled in order, but
+// since each is due at its own arrival plus the latency, a stream is late
+// and not slower: a chunk that waited its turn in the queue waits less.
 type Latency struct {
 	Latency time.Duration
 	Jitter  time.Duration
-	Dir     Direction
 }
 
-// Streams implements TCPFault.
-func (l *Latency) Streams() Direction { return l.Dir }
-
 // Run implements TCPFault.
-//
-//	In ──▶ receiver ──▶ queue (latencyQueue) ──▶ wait until At+latency ──▶ Out
-func (l *Latency) Run(ctx context.Context, s Stream) error {
-	queue := make(chan Chunk, latencyQueue)
-	go func() {
-		defer close(queue)
-		relay(ctx, s, func(c Chunk) bool { return send(ctx, queue, c) })
-	}()
-	for c := range queue {
+func (l *Latency) Run(ctx context.Context, s *Stream) error {
+	return relay(s, func(c Chunk) error {
 		due := c.At.Add(jittered(l.Latency, l.Jitter, false, s.Rand))
-		if sleepUntil(ctx, due) != nil || !send(ctx, s.Out, c) {
-			break
+		if err := s.WaitUntil(due); err != nil {
+			s.Keep(c) // not lost: it goes on, undelayed, through the new stages
+			return err
 		}
-	}
-	for range queue {
-		// Drain so the receiver can see ctx end and quit.
-	}
-	return ctx.Err()
+		return s.Send(c)
+	})
 }

@@ -1,49 +1,49 @@
 package fault
 
-import "context"
+import (
+	"context"
+	"errors"
+	"io"
+)
 
 var limitDataKind = &Kind{
 	Name:     "limit_data",
 	Protocol: TCP,
 	Usage:    "close the connection after a number of bytes",
 	Options: []Option{
-		{"bytes", "1k", "bytes let through before closing"},
-		streamOption,
+		{"bytes", "1k", "bytes let through before closing", "bytes"},
 	},
-	newTCP: func(o *options) TCPFault { return &LimitData{Bytes: o.size("bytes"), Dir: o.direction("stream")} },
+	newTCP: func(o *options) TCPFault { return &LimitData{Bytes: o.size("bytes")} },
 }
 
 // LimitData lets Bytes bytes through on a stream, then closes the
-// connection.
+// connection. The count is the connection's: changing the toxic does not
+// start it over, as in Toxiproxy.
 type LimitData struct {
 	Bytes int64
-	Dir   Direction
 }
 
-// Streams implements TCPFault.
-func (l *LimitData) Streams() Direction { return l.Dir }
-
 // Run implements TCPFault.
-func (l *LimitData) Run(ctx context.Context, s Stream) error {
-	left := l.Bytes
-	for left > 0 {
-		var c Chunk
-		var ok bool
-		select {
-		case c, ok = <-s.In:
-			if !ok {
-				return nil
-			}
-		case <-ctx.Done():
-			return ctx.Err()
+func (l *LimitData) Run(ctx context.Context, s *Stream) error {
+	var sent int64
+	if s.Count == nil {
+		s.Count = &sent
+	}
+	for *s.Count < l.Bytes {
+		c, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-		if int64(len(c.Data)) > left {
+		if err != nil {
+			return err
+		}
+		if left := l.Bytes - *s.Count; int64(len(c.Data)) > left {
 			c.Data = c.Data[:left]
 		}
-		left -= int64(len(c.Data))
-		if !send(ctx, s.Out, c) {
-			return ctx.Err()
+		if err := s.Send(c); err != nil {
+			return err
 		}
+		*s.Count += int64(len(c.Data))
 	}
 	return ErrCloseLink
 }

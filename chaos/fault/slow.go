@@ -11,7 +11,7 @@ var slowKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "throttle the response to a number of bytes per second",
 	Options: []Option{
-		{"rate", "10k", "bytes per second: 512, 10k, 1M"},
+		{"rate", "10k", "bytes per second: 512, 10k, 1M", ""},
 	},
 	newHTTP: func(o *options) HTTPFault { return &Slow{Rate: o.positiveSize("rate")} },
 }

@@ -25,12 +25,17 @@ type arrival struct {
 // when. Each input is sent at its own offset from the start.
 func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration) (outs []arrival, runErr error, link *fakeLink, ended time.Duration) {
 	t.Helper()
-	in, out := make(chan Chunk), make(chan Chunk, 1)
+	// As in a link, the input is buffered: a chunk's arrival time is when
+	// it came, not when the stage got round to it.
+	in, out := make(chan Chunk, len(inputs)), make(chan Chunk, 1)
 	link = &fakeLink{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
+	fed := make(chan struct{})
+	defer func() { cancel(); <-fed }() // the feeder ends by closeAt, or now
 	go func() {
+		defer close(fed)
 		for _, a := range inputs {
 			time.Sleep(time.Until(start.Add(a.at)))
 			select {
@@ -44,7 +49,9 @@ func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration)
 	}()
 	done := make(chan error, 1)
 	go func() {
-		done <- f.Run(ctx, Stream{In: in, Out: out, Dir: Downstream, Rand: rand.New(rand.NewPCG(1, 2)), Link: link})
+		s := NewStream(in, out, ctx.Done(), nil)
+		s.Dir, s.Rand, s.Link = Downstream, rand.New(rand.NewPCG(1, 2)), link
+		done <- f.Run(ctx, s)
 		close(out)
 	}()
 	for c := range out {
@@ -162,25 +169,69 @@ func TestTimeoutForever(t *testing.T) {
 		close(in)
 		link := &fakeLink{}
 		peer := make(chan struct{})
-		err := (&Timeout{}).Run(ctx, Stream{In: in, Out: make(chan Chunk), Link: link, PeerDone: peer})
-		if !errors.Is(err, context.DeadlineExceeded) || link.closes.Load() != 0 {
-			t.Errorf("timeout 0 = %v with %d closes; want it to hold until ctx ends, no close", err, link.closes.Load())
+		s := NewStream(in, make(chan Chunk), ctx.Done(), nil)
+		s.Link, s.PeerDone = link, peer
+		err := (&Timeout{}).Run(ctx, s)
+		if !errors.Is(err, ErrInterrupted) || link.closes.Load() != 0 {
+			t.Errorf("timeout 0 = %v with %d closes; want it to hold until interrupted, no close", err, link.closes.Load())
 		}
 		// Once the starved peer leaves, the connection ends.
 		close(peer)
 		start := time.Now()
-		(&Timeout{}).Run(context.Background(), Stream{In: in, Out: make(chan Chunk), Link: link, PeerDone: peer})
+		s = NewStream(in, make(chan Chunk), nil, nil)
+		s.Link, s.PeerDone = link, peer
+		(&Timeout{}).Run(context.Background(), s)
 		if link.closes.Load() != 1 || time.Since(start) != 0 {
 			t.Errorf("timeout 0 after the peer left: %d closes after %v; want 1 at once", link.closes.Load(), time.Since(start))
 		}
 	})
 }
 
+// reset_peer drops the first data and resets the connection its timeout
+// later, as in Toxiproxy.
 func TestResetPeerFault(t *testing.T) {
 	synctestRun(t, func(t *testing.T) {
-		outs, _, link, ended := runStage(t, &ResetPeer{Timeout: 300 * time.Millisecond}, []arrival{{"a", 0}}, 10*time.Millisecond)
-		if len(outs) != 1 || link.resets.Load() != 1 || ended != 300*time.Millisecond {
-			t.Errorf("reset_peer 300ms: passed %v, resets %d at %v; want the data, then 1 reset at 300ms", outs, link.resets.Load(), ended)
+		outs, _, link, ended := runStage(t, &ResetPeer{Timeout: 300 * time.Millisecond}, []arrival{{"a", 100 * time.Millisecond}}, 500*time.Millisecond)
+		if len(outs) != 0 || link.resets.Load() != 1 || ended != 400*time.Millisecond {
+			t.Errorf("reset_peer 300ms: passed %v, resets %d at %v; want nothing, then 1 reset at 400ms (300ms after the data)", outs, link.resets.Load(), ended)
+		}
+	})
+}
+
+// An interrupted stage loses no byte: what it held comes back, in order.
+func TestInterruptKeepsData(t *testing.T) {
+	synctestRun(t, func(t *testing.T) {
+		for _, f := range []TCPFault{
+			&Latency{Latency: time.Hour},
+			&Bandwidth{Rate: 10},
+			&Slicer{AverageSize: 2, Delay: time.Hour},
+		} {
+			in, out := make(chan Chunk, 4), make(chan Chunk, 100)
+			in <- Chunk{Data: []byte("hello world"), At: time.Now()}
+			interrupt := make(chan struct{})
+			s := NewStream(in, out, interrupt, []Chunk{{Data: []byte(">> ")}})
+			s.Rand = rand.New(rand.NewPCG(1, 2))
+			done := make(chan error, 1)
+			go func() { done <- f.Run(context.Background(), s) }()
+			time.Sleep(time.Second)
+			close(interrupt)
+			if err := <-done; !errors.Is(err, ErrInterrupted) {
+				t.Errorf("%T interrupted: Run = %v; want ErrInterrupted", f, err)
+			}
+			close(out)
+			var got []byte
+			for c := range out {
+				got = append(got, c.Data...)
+			}
+			for _, c := range s.Left() {
+				got = append(got, c.Data...)
+			}
+			for len(in) > 0 { // what the stage never took stays for the next
+				got = append(got, (<-in).Data...)
+			}
+			if string(got) != ">> hello world" {
+				t.Errorf("%T interrupted: passed and kept %q; want %q", f, got, ">> hello world")
+			}
 		}
 	})
 }

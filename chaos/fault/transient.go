@@ -12,10 +12,10 @@ var transientKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "fail the first requests for each key, then let them through",
 	Options: []Option{
-		{"count", "1", "how many requests fail for each key"},
-		{"key", "path", "what a key is: path, url (path and query), client (IP address) or host"},
-		{"status", "503", "status codes to draw from"},
-		{"retry-after", "0", "add Retry-After with this many seconds (0: no header)"},
+		{"count", "1", "how many requests fail for each key", ""},
+		{"key", "path", "what a key is: path, url (path and query), client (IP address) or host", ""},
+		{"status", "503", "status codes to draw from", ""},
+		{"retry-after", "0", "add Retry-After with this many seconds (0: no header)", ""},
 	},
 	newHTTP: func(o *options) HTTPFault {
 		return &Transient{

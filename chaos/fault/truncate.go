@@ -13,8 +13,8 @@ var truncateKind = &Kind{
 	Protocol: HTTP,
 	Usage:    "cut the response body short, then close the connection",
 	Options: []Option{
-		{"bytes", "0", "keep this many body bytes (0: use fraction)"},
-		{"fraction", "0.5", "keep this share of Content-Length; bodies of unknown length keep 1k"},
+		{"bytes", "0", "keep this many body bytes (0: use fraction)", ""},
+		{"fraction", "0.5", "keep this share of Content-Length; bodies of unknown length keep 1k", ""},
 	},
 	newHTTP: func(o *options) HTTPFault {
 		return &Truncate{Bytes: o.size("bytes"), Fraction: o.fraction("fraction")}

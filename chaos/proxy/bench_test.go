@@ -33,6 +33,8 @@ func bufRelay(b *testing.B, backend string) string {
 
 type readerOnly struct{ io.Reader }
 
+type writerOnly struct{ io.Writer }
+
 func relay(b *testing.B, backend string, cp func(io.Writer, io.Reader) (int64, error)) string {
 	return tcpBackend(b, func(c net.Conn) {
 		s, err := net.Dial("tcp", backend)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"flagsuite/chaos/fault"
@@ -19,15 +21,23 @@ import (
 // exchange is the fault.Exchange of one request; it lives in its httpConn
 // and is reset for every request, so a pass allocates nothing for it.
 type exchange struct {
-	c      *httpConn
-	k      uint64
-	fate   fate
-	bucket *fault.Bucket
-	start  time.Time
+	c     *httpConn
+	k     uint64
+	fate  fate
+	start time.Time
+
+	// The toxics that fired for this request, and their faults in the
+	// order they run; bit i of the masks is firing[i].
+	firing  []*fault.Built
+	steps   []step
+	pos     int    // the next step to run
+	cur     int    // the toxic whose fault runs now
+	entered uint64 // toxics whose faults ran
+	skips   uint64 // toxics that let the request through untouched (Skip)
+	counted uint64 // toxics in the stats already
+	nextFn  fault.Handler
 
 	seeded      bool // c.pcg holds this exchange's seed
-	skipped     bool
-	counted     bool // the fault is in the stats
 	forwarded   bool
 	wrote       bool // a response (or its start) went to the client
 	bodyStarted bool // bytes of the request body went to the backend
@@ -44,14 +54,60 @@ type exchange struct {
 	headBuf  []byte
 }
 
-func (x *exchange) begin(k uint64, f fate, b *fault.Bucket) {
+// step is one fault of a firing toxic.
+type step struct {
+	toxic int // index in firing
+	f     fault.HTTPFault
+}
+
+func (x *exchange) begin(k uint64, f fate, set *fault.Set) {
 	*x = exchange{
-		c: x.c, k: k, fate: f, bucket: b,
+		c: x.c, k: k, fate: f, nextFn: x.nextFn,
+		firing: x.firing[:0], steps: x.steps[:0],
 		filters: x.filters[:0], wrappers: x.wrappers[:0], notes: x.notes[:0], headBuf: x.headBuf[:0],
 	}
-	if b != nil {
+	for _, b := range set.Built() {
+		if len(b.HTTP) == 0 || !b.Fires(f.u) {
+			continue
+		}
+		for _, hf := range b.HTTP {
+			x.steps = append(x.steps, step{len(x.firing), hf})
+		}
+		x.firing = append(x.firing, b)
+	}
+	if len(x.steps) > 0 {
 		x.start = time.Now()
 	}
+}
+
+// serveNext runs the next fault of the toxics that fired, in order, each
+// calling it again to go on; after the last, the request passes.
+func (x *exchange) serveNext(ctx context.Context, _ fault.Exchange) error {
+	if x.pos == len(x.steps) {
+		return x.Pass(ctx)
+	}
+	s := x.steps[x.pos]
+	x.pos++
+	x.cur = s.toxic
+	x.entered |= 1 << s.toxic
+	return s.f.Serve(ctx, x, x.nextFn)
+}
+
+// injected is the mask of the toxics that acted on this request.
+func (x *exchange) injected() uint64 { return x.entered &^ x.skips }
+
+// names joins the names of the toxics of mask m with "+".
+func (x *exchange) names(m uint64) string {
+	var b []byte
+	for i, t := range x.firing {
+		if m&(1<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, '+')
+			}
+			b = append(b, t.Name...)
+		}
+	}
+	return string(b)
 }
 
 var _ fault.Exchange = (*exchange)(nil)
@@ -67,7 +123,7 @@ func (x *exchange) Rand() *rand.Rand {
 	return x.c.rnd
 }
 
-func (x *exchange) Skip()                   { x.skipped = true }
+func (x *exchange) Skip()                   { x.skips |= 1 << x.cur }
 func (x *exchange) Note(attrs ...slog.Attr) { x.notes = append(x.notes, attrs...) }
 
 func (x *exchange) FilterBody(f fault.BodyFilter) { x.filters = append(x.filters, f) }
@@ -75,7 +131,7 @@ func (x *exchange) FilterBody(f fault.BodyFilter) { x.filters = append(x.filters
 func (x *exchange) WrapWriter(f func(io.Writer) io.Writer) { x.wrappers = append(x.wrappers, f) }
 
 // tagged reports whether responses carry X-Chaos-Fault.
-func (x *exchange) tagged() bool { return x.c.p.cfg.Tag && x.bucket != nil && !x.skipped }
+func (x *exchange) tagged() bool { return x.c.p.cfg.Tag && x.injected() != 0 }
 
 // writer is the client connection seen through the installed wrappers.
 // net.Conn is hidden behind a plain Write so no io.Copy ever allocates
@@ -88,7 +144,19 @@ func (x *exchange) writer() io.Writer {
 	return w
 }
 
-type writerOnly struct{ io.Writer }
+// countingWriter is the client connection as response writers see it: a
+// plain Write (so no io.Copy allocates a buffer of its own) that counts the
+// bytes sent.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (cw countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n.Add(int64(n))
+	return n, err
+}
 
 // Pass implements fault.Exchange.
 func (x *exchange) Pass(ctx context.Context) error {
@@ -147,7 +215,7 @@ func (x *exchange) send(resp *wire.Response) error {
 	body := resp.Body(c.bbr, &c.respBody)
 	head := resp.Head
 	if x.tagged() {
-		x.headBuf = wire.AddHeader(x.headBuf[:0], head, "X-Chaos-Fault", x.bucket.Name)
+		x.headBuf = wire.AddHeader(x.headBuf[:0], head, "X-Chaos-Fault", x.names(x.injected()))
 		head = x.headBuf
 	}
 	x.status = resp.Status
@@ -216,7 +284,7 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 		// of the body: both go out from there in one write, uncopied.
 		n := x.headLeft + int(min(int64(c.bbr.Buffered()-x.headLeft), body.Remaining()))
 		p, _ := c.bbr.Peek(n) // buffered: cannot fail
-		if _, err := c.client.Write(p); err != nil {
+		if err := c.writeClient(p); err != nil {
 			return &clientError{err}
 		}
 		c.bbr.Discard(n)
@@ -231,6 +299,7 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 		if ok1 && ok2 {
 			n, err := ctcp.ReadFrom(&io.LimitedReader{R: btcp, N: rest})
 			body.Advance(n)
+			c.stats.bytesDown.Add(n)
 			if err != nil {
 				return &clientError{err}
 			}
@@ -242,7 +311,7 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 	for !body.Done() {
 		n, rerr := body.Read(c.buf)
 		if n > 0 {
-			if _, err := c.client.Write(c.buf[:n]); err != nil {
+			if err := c.writeClient(c.buf[:n]); err != nil {
 				return &clientError{err}
 			}
 		}
@@ -259,7 +328,7 @@ func (x *exchange) sendLength(head []byte, body *wire.Body) error {
 func (x *exchange) sendStart(head []byte, body *wire.Body) error {
 	c := x.c
 	if len(head) > len(c.buf)/2 {
-		if _, err := c.client.Write(head); err != nil {
+		if err := c.writeClient(head); err != nil {
 			return &clientError{err}
 		}
 		head = nil
@@ -269,7 +338,7 @@ func (x *exchange) sendStart(head []byte, body *wire.Body) error {
 	m, err := io.ReadFull(body, c.buf[len(out):len(out)+int(n)])
 	out = out[:len(out)+m]
 	if len(out) > 0 {
-		if _, werr := c.client.Write(out); werr != nil {
+		if werr := c.writeClient(out); werr != nil {
 			return &clientError{werr}
 		}
 	}
@@ -303,7 +372,7 @@ func (x *exchange) Reply(status int, h http.Header, body string) error {
 	}
 	if x.tagged() {
 		b = append(b, "X-Chaos-Fault: "...)
-		b = append(b, x.bucket.Name...)
+		b = append(b, x.names(x.injected())...)
 		b = append(b, "\r\n"...)
 	}
 	if x.closeConn || c.req.Close {
@@ -367,27 +436,28 @@ func resetConn(c net.Conn) error {
 // count puts the fault in the stats once, before the client can see its
 // effect, so a client that counts what it saw agrees with /stats at once.
 func (x *exchange) count() {
-	if x.bucket != nil && !x.skipped && !x.counted {
-		x.counted = true
-		x.c.p.stats.fault(x.bucket.Name)
+	for m := x.injected() &^ x.counted; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		x.c.p.stats.fault(x.firing[i].Name, x.firing[i].Type)
 	}
+	x.counted |= x.injected()
 }
 
 // finish counts (if nothing did yet) and logs an injected fault once its
 // exchange is over.
 func (x *exchange) finish(err error) {
 	p := x.c.p
-	if x.skipped {
+	x.count()
+	if x.injected() == 0 {
 		return
 	}
-	x.count()
 	if p.cfg.Logger == nil {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 10+len(x.notes))
 	attrs = append(attrs,
 		slog.String("proxy", p.cfg.Name),
-		slog.String("fault", x.bucket.Name),
+		slog.String("fault", x.names(x.injected())),
 		slog.Uint64("request", x.k),
 		slog.String("client", x.c.remote),
 		slog.String("method", x.c.req.Method),

@@ -85,9 +85,10 @@ func (c *httpConn) armHeadDeadline() {
 	}
 }
 
-func (p *Proxy) serveHTTP(client net.Conn) {
-	ctx, cancel := context.WithCancel(p.ctx)
-	c := &httpConn{p: p, stats: p.stats.shard(), ctx: ctx, client: client, cw: writerOnly{client}, remote: client.RemoteAddr().String()}
+func (p *Proxy) serveHTTP(ctx context.Context, client net.Conn) {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &httpConn{p: p, stats: p.stats.shard(), ctx: ctx, client: client, remote: client.RemoteAddr().String()}
+	c.cw = countingWriter{client, &c.stats.bytesDown}
 	c.cbr = clientReaders.Get().(*bufio.Reader)
 	c.cbr.Reset(client)
 	c.bbr = backendReaders.Get().(*bufio.Reader)
@@ -95,6 +96,7 @@ func (p *Proxy) serveHTTP(client net.Conn) {
 	c.buf = *c.bufp
 	c.rnd = rand.New(&c.pcg)
 	c.x.c = c
+	c.x.nextFn = c.x.serveNext
 	c.onPartial = c.armHeadDeadline
 	// Closing the connections is what unblocks reads and writes when the
 	// proxy shuts down.
@@ -161,14 +163,13 @@ func (c *httpConn) loop() {
 			path = c.req.Path()
 		}
 		f := p.draw(k, path)
-		b := p.plan.Load().Pick(f.u)
 		x := &c.x
-		x.begin(k, f, b)
+		x.begin(k, f, p.toxics.Load())
 		var err error
-		if b == nil {
+		if len(x.steps) == 0 {
 			err = x.Pass(c.ctx)
 		} else {
-			err = b.Handler(c.ctx, x)
+			err = x.serveNext(c.ctx, x)
 			x.finish(err)
 		}
 		switch {
@@ -247,7 +248,7 @@ func (c *httpConn) lingerClose() {
 func (c *httpConn) roundTrip() error {
 	hasBody := c.req.HasBody()
 	waitContinue := c.req.Expect100 && hasBody
-	if _, err := c.backend.Write(c.req.Head); err != nil {
+	if err := c.writeBackend(c.req.Head); err != nil {
 		return err
 	}
 	if hasBody && !waitContinue {
@@ -301,7 +302,7 @@ func (c *httpConn) copyRequestBody() error {
 		n, rerr := c.reqBody.Read(c.buf)
 		if n > 0 {
 			c.x.bodyStarted = true
-			if _, err := c.backend.Write(c.buf[:n]); err != nil {
+			if err := c.writeBackend(c.buf[:n]); err != nil {
 				return err
 			}
 		}
@@ -312,6 +313,20 @@ func (c *httpConn) copyRequestBody() error {
 			return &clientError{rerr}
 		}
 	}
+}
+
+// writeClient writes p to the client and counts it.
+func (c *httpConn) writeClient(p []byte) error {
+	n, err := c.client.Write(p)
+	c.stats.bytesDown.Add(int64(n))
+	return err
+}
+
+// writeBackend writes p to the backend and counts it.
+func (c *httpConn) writeBackend(p []byte) error {
+	n, err := c.backend.Write(p)
+	c.stats.bytesUp.Add(int64(n))
+	return err
 }
 
 // retryable reports a failure that means a reused backend connection had

@@ -162,20 +162,23 @@ func TestChangeFaultsOnOpenConnection(t *testing.T) {
 	if resp, _, err := rc.get("/a"); err != nil || resp.StatusCode != 418 {
 		t.Fatalf("GET after SetFaults = %v, %v; want 418 on the same connection", resp, err)
 	}
-	if err := p.RemoveFault("error"); err != nil {
+	if err := p.RemoveToxic("error"); err != nil {
 		t.Fatal(err)
 	}
 	if resp, _, err := rc.get("/a"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET after RemoveFault = %v, %v; want 200", resp, err)
+		t.Fatalf("GET after RemoveToxic = %v, %v; want 200", resp, err)
 	}
-	if err := p.AddFault(oneFault("error", 60)); err != nil {
+	if _, err := p.AddToxic(fault.Toxic{Name: "e", Type: "error", Toxicity: 1, Attributes: fault.Attributes{"status": 503}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AddFault(oneFault("delay", 50)); err == nil {
-		t.Errorf("AddFault over 100%% = nil; want an error")
+	if resp, _, err := rc.get("/a"); err != nil || resp.StatusCode != 503 {
+		t.Fatalf("GET after AddToxic = %v, %v; want 503 on the same connection", resp, err)
 	}
-	if err := p.RemoveFault("hang"); !errors.Is(err, fault.ErrNotFound) {
-		t.Errorf("RemoveFault(hang) = %v; want ErrNotFound", err)
+	if _, err := p.AddToxic(fault.Toxic{Name: "e", Type: "delay"}); !errors.Is(err, fault.ErrExists) {
+		t.Errorf("AddToxic of a name taken = %v; want ErrExists", err)
+	}
+	if err := p.RemoveToxic("hang"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("RemoveToxic(hang) = %v; want ErrNotFound", err)
 	}
 }
 

@@ -15,8 +15,13 @@ type Stats struct {
 	Protocol    fault.Protocol
 	Requests    int64            // HTTP requests read
 	Connections int64            // TCP connections accepted
-	Faults      map[string]int64 // injected faults by bucket name ("error", "delay+truncate")
+	Faults      map[string]int64 // injected faults by toxic name ("error", "latency_downstream")
 	Statuses    map[int]int64    // HTTP statuses sent to clients, injected ones included
+
+	// For /metrics; not in the JSON.
+	FaultTypes map[string]string // toxic name → its type
+	BytesUp    int64             // bytes relayed client to backend
+	BytesDown  int64             // bytes relayed backend to client
 }
 
 // Add adds o's counts to s, for totals across proxies.
@@ -29,6 +34,8 @@ func (s *Stats) Add(o Stats) {
 	for k, v := range o.Faults {
 		s.Faults[k] += v
 	}
+	s.BytesUp += o.BytesUp
+	s.BytesDown += o.BytesDown
 	if len(o.Statuses) > 0 && s.Statuses == nil {
 		s.Statuses = map[int]int64{}
 	}
@@ -110,14 +117,24 @@ type counters struct {
 	shards      [statShards]statShard
 	next        atomic.Uint32 // the shard the next connection gets
 	connections atomic.Int64
-	faults      sync.Map // bucket name → *atomic.Int64
+	bytesUp     atomic.Int64 // TCP mode: bytes relayed client to backend
+	bytesDown   atomic.Int64 // TCP mode: bytes relayed backend to client
+	faults      sync.Map     // toxic name → *faultCount
+}
+
+// faultCount counts one toxic's injections; typ is its type, for /metrics.
+type faultCount struct {
+	n   atomic.Int64
+	typ string
 }
 
 const statShards = 8
 
 type statShard struct {
-	requests atomic.Int64
-	statuses [600]atomic.Int64 // also keeps neighbouring shards' hot counters apart
+	requests  atomic.Int64
+	bytesUp   atomic.Int64      // HTTP mode: request bytes sent to the backend
+	bytesDown atomic.Int64      // HTTP mode: response bytes sent to clients
+	statuses  [600]atomic.Int64 // also keeps neighbouring shards' hot counters apart
 }
 
 // shard returns the shard a new connection counts its requests in.
@@ -131,12 +148,16 @@ func (s *statShard) status(code int) {
 	}
 }
 
-func (c *counters) fault(name string) {
+func (c *counters) fault(name, typ string) {
 	v, ok := c.faults.Load(name)
-	if !ok {
-		v, _ = c.faults.LoadOrStore(name, new(atomic.Int64))
+	if !ok || v.(*faultCount).typ != typ {
+		if ok {
+			// A toxic of that name with another type: count it afresh.
+			c.faults.Store(name, &faultCount{typ: typ})
+		}
+		v, _ = c.faults.LoadOrStore(name, &faultCount{typ: typ})
 	}
-	v.(*atomic.Int64).Add(1)
+	v.(*faultCount).n.Add(1)
 }
 
 func (c *counters) snapshot(p fault.Protocol) Stats {
@@ -146,15 +167,20 @@ func (c *counters) snapshot(p fault.Protocol) Stats {
 		Faults:      map[string]int64{},
 		Statuses:    map[int]int64{},
 	}
+	s.FaultTypes = map[string]string{}
 	c.faults.Range(func(k, v any) bool {
-		if n := v.(*atomic.Int64).Load(); n > 0 {
+		if n := v.(*faultCount).n.Load(); n > 0 {
 			s.Faults[k.(string)] = n
+			s.FaultTypes[k.(string)] = v.(*faultCount).typ
 		}
 		return true
 	})
+	s.BytesUp, s.BytesDown = c.bytesUp.Load(), c.bytesDown.Load()
 	for i := range c.shards {
 		sh := &c.shards[i]
 		s.Requests += sh.requests.Load()
+		s.BytesUp += sh.bytesUp.Load()
+		s.BytesDown += sh.bytesDown.Load()
 		for code := range sh.statuses {
 			if n := sh.statuses[code].Load(); n > 0 {
 				s.Statuses[code] += n
@@ -166,15 +192,19 @@ func (c *counters) snapshot(p fault.Protocol) Stats {
 
 func (c *counters) reset() {
 	c.connections.Store(0)
+	c.bytesUp.Store(0)
+	c.bytesDown.Store(0)
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.requests.Store(0)
+		sh.bytesUp.Store(0)
+		sh.bytesDown.Store(0)
 		for code := range sh.statuses {
 			sh.statuses[code].Store(0)
 		}
 	}
 	c.faults.Range(func(_, v any) bool {
-		v.(*atomic.Int64).Store(0)
+		v.(*faultCount).n.Store(0)
 		return true
 	})
 }

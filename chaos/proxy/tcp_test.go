@@ -185,8 +185,11 @@ func TestTCPTimeoutForeverEndsWithClient(t *testing.T) {
 	}
 }
 
+// reset_peer, as in Toxiproxy, resets the connection once data comes on its
+// stream (and drops that data).
 func TestTCPResetPeer(t *testing.T) {
-	p := startTCP(t, tcpBackend(t, func(c net.Conn) { time.Sleep(2 * time.Second) }), oneFault("reset_peer", 100))
+	t.Parallel()
+	p := startTCP(t, tcpBackend(t, func(c net.Conn) { c.Write(body(5)); io.Copy(io.Discard, c) }), oneFault("reset_peer", 100))
 	_, err, _ := readAll(t, p)
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("reset_peer: %v; want connection reset by peer", err)
