@@ -16,8 +16,8 @@ import (
 // Send fail), the chunks it still held, so that no byte is lost: the link
 // feeds them, in order, to the new stages.
 type Stream struct {
-	In        <-chan Chunk  // closed at the end of the stream
-	Out       chan<- Chunk  // closed by the link after Run returns nil
+	In        <-chan Chunk    // closed at the end of the stream
+	Out       chan<- Chunk    // closed by the link after Run returns nil
 	Interrupt <-chan struct{} // closed when the stage must stop
 	Dir       Direction
 	Rand      *rand.Rand // this stage's own source

@@ -82,7 +82,7 @@ type Proxy struct {
 
 	linksMu sync.Mutex         // guards links
 	links   map[*link]struct{} // open TCP connections, which a change waits for
-	stateMu sync.Mutex // serialises Enable, Disable, Update and Close
+	stateMu sync.Mutex         // serialises Enable, Disable, Update and Close
 
 	conns sync.WaitGroup // connection goroutines and Serve loops
 
