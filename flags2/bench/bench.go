@@ -69,13 +69,16 @@ type Config struct {
 	Dest string
 	// Progress receives progress lines; nil shows none.
 	Progress io.Writer
+	// Faults, when set, makes this a run of the error-handling experiments
+	// (MeasureFaults) instead of the strategy matrix.
+	Faults *Faults
 
 	// onStart, when set, is called as each run's process has started, with
 	// the cell's server: tests interrupt a run once it is under way.
 	onStart func(server string)
 	// runCell, when set, replaces runOnce: tests feed the measurement loop
 	// runs of known times.
-	runCell func(ctx context.Context, cfg Config, progs programs, c *cell, srv *server) (run, error)
+	runCell cellRunner
 }
 
 func (c Config) withDefaults() Config {
@@ -127,6 +130,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.cfg.Progress = stderr
 	}
 
+	if o.cfg.Faults != nil {
+		return runFaults(ctx, o, stdout, stderr)
+	}
 	res, err := Measure(ctx, o.cfg)
 	if err != nil && !res.Interrupted {
 		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
@@ -163,12 +169,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // writeSVGFile writes the plot to a temporary file renamed into place, so
 // that a browser open on the old plot never reads half a new one.
 func writeSVGFile(name string, res Result) error {
+	return writeFile(name, func(w io.Writer) error { return WriteSVG(w, res) })
+}
+
+// writeFile writes a plot with write to a temporary file renamed into place.
+func writeFile(name string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".bench-*.svg")
 	if err != nil {
 		return fmt.Errorf("writing the plot: %w", err)
 	}
 	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if err := WriteSVG(f, res); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return fmt.Errorf("writing the plot: %w", err)
 	}
@@ -182,4 +193,39 @@ func writeSVGFile(name string, res Result) error {
 		return fmt.Errorf("writing the plot: %w", err)
 	}
 	return nil
+}
+
+// runFaults is "flags2 bench --faults": the error-handling experiments.
+func runFaults(ctx context.Context, o options, stdout, stderr io.Writer) int {
+	res, err := MeasureFaults(ctx, o.cfg)
+	if err != nil && !res.Interrupted {
+		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
+		return command.ExitFatal
+	}
+	switch o.format {
+	case formatJSON:
+		err = WriteFaultsJSON(stdout, res.Rows)
+	case formatCSV:
+		err = WriteFaultsCSV(stdout, res.Rows)
+	default:
+		err = WriteFaultsTable(stdout, res)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "flags2 bench: writing the results: %v\n", err)
+		return command.ExitFatal
+	}
+	if o.svg != "" && len(res.Rows) > 0 {
+		if err := writeFile(o.svg, func(w io.Writer) error { return WriteFaultsSVG(w, res) }); err != nil {
+			fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
+			return command.ExitFatal
+		}
+		if !o.quiet {
+			fmt.Fprintf(stderr, "flags2 bench: plot written to %s\n", o.svg)
+		}
+	}
+	if res.Interrupted {
+		fmt.Fprintf(stderr, "flags2 bench: interrupted; the results above are partial\n")
+		return command.ExitInterrupted
+	}
+	return command.ExitOK
 }

@@ -27,6 +27,11 @@ type run struct {
 	rssKB    int64         // the child's peak resident memory
 	exit     int           // the child's exit status
 	report   bool          // elapsed and errors come from a flags2-style JSON report
+
+	// From the client's report, for the error-handling experiments.
+	ok, notFound int
+	kinds        map[string]int // errors by kind (see errorKind)
+	p99ms        float64        // the client's p99 request latency
 }
 
 // childLimit bounds one run: far above any sane run of a cell, so that
@@ -39,6 +44,7 @@ func clientArgs(c *cell, base, dest string) []string {
 	if c.limit > 0 {
 		args = append(args, "-l", strconv.Itoa(c.limit))
 	}
+	args = append(args, c.extra...)
 	return append(args, "-s", base, "--json", "--no-embed", "--dest", dest)
 }
 
@@ -64,7 +70,7 @@ type programs struct {
 
 // runOnce runs the cell once against srv: the launcher starts the client
 // (or the external command, through /bin/sh) and reports its rusage.
-func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *server) (run, error) {
+func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv endpoint) (run, error) {
 	dest, err := os.MkdirTemp(cfg.Dest, "flags2-bench-*")
 	if err != nil {
 		return run{}, fmt.Errorf("making a download folder: %w", err)
@@ -73,9 +79,9 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 
 	argv := []string{"bench", launchArg}
 	if c.command == "" {
-		argv = append(append(argv, progs.client...), clientArgs(c, srv.base, dest)...)
+		argv = append(append(argv, progs.client...), clientArgs(c, srv.baseURL(), dest)...)
 	} else {
-		argv = append(argv, "/bin/sh", "-c", expand(c.command, c, srv.base, dest))
+		argv = append(argv, "/bin/sh", "-c", expand(c.command, c, srv.baseURL(), dest))
 	}
 	runCtx, cancel := context.WithTimeout(ctx, childLimit(c))
 	defer cancel()
@@ -104,7 +110,7 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 		cfg.onStart(c.server)
 	}
 	err = cmd.Wait()
-	stats, view := cur.site.Stats(), cur.ledger.view()
+	sc := cur.counts()
 	if ctx.Err() != nil { // interrupted: this run does not count
 		return run{}, ctx.Err()
 	}
@@ -117,14 +123,15 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv *serv
 	}
 	wall := time.Duration(lr.WallNS)
 	r := run{
-		elapsed: wall, wall: wall, requests: stats.Requests, peak: stats.MaxInFlight, codes: view.codes,
-		errors: view.failed, failed: view.failed, injected: stats.InjectedErrors, rssKB: lr.MaxRSSKB, exit: lr.Exit,
+		elapsed: wall, wall: wall, requests: sc.requests, peak: sc.peak, codes: sc.view.codes,
+		errors: sc.view.failed, failed: sc.view.failed, injected: sc.injected, rssKB: lr.MaxRSSKB, exit: lr.Exit,
 	}
 
 	var rep report.JSON
 	if json.Unmarshal(stdout.Bytes(), &rep) == nil && rep.Requested > 0 {
 		r.elapsed = time.Duration(rep.ElapsedS * float64(time.Second))
 		r.errors, r.report = rep.Errors, true
+		r.ok, r.notFound, r.p99ms, r.kinds = rep.OK, rep.NotFound, rep.LatencyMS.P99, errorKinds(rep.Results)
 	}
 	if c.command != "" {
 		// A command that did not ask for every code did not do the work
@@ -195,4 +202,37 @@ func (t *tail) Write(p []byte) (int, error) {
 		t.buf.Next(extra)
 	}
 	return len(p), nil
+}
+
+// errorKinds counts a report's errors by kind.
+func errorKinds(results []report.JSONResult) map[string]int {
+	kinds := map[string]int{}
+	for _, r := range results {
+		if r.Status == "error" {
+			kinds[errorKind(r)]++
+		}
+	}
+	return kinds
+}
+
+// errorKind puts an error in a few words that group alike: "http 418",
+// "http 5xx", "timeout", "reset", "truncated", "closed", "refused" or "other".
+func errorKind(r report.JSONResult) string {
+	switch {
+	case r.HTTPStatus >= 500 && r.HTTPStatus <= 599:
+		return "http 5xx"
+	case r.HTTPStatus >= 400:
+		return fmt.Sprintf("http %d", r.HTTPStatus)
+	}
+	msg := strings.ToLower(r.Error)
+	for _, k := range []struct{ word, kind string }{
+		{"timeout", "timeout"}, {"timed out", "timeout"}, {"deadline", "timeout"},
+		{"reset", "reset"}, {"truncated", "truncated"}, {"closed", "closed"}, {"eof", "closed"},
+		{"refused", "refused"},
+	} {
+		if strings.Contains(msg, k.word) {
+			return k.kind
+		}
+	}
+	return "other"
 }

@@ -17,18 +17,23 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
 	for _, r := range rows {
-		eff := ""
-		if r.Efficiency != nil {
-			eff = num(*r.Efficiency)
-		}
-		cw.Write([]string{r.Client, r.Strategy, r.Server, r.Codes, strconv.Itoa(r.Concurrency), strconv.Itoa(r.Reps),
-			num(r.MedianS), num(r.MinS), num(r.MaxS), num(r.Spread), strconv.FormatBool(r.Noisy), num(r.ReqPerS),
-			strconv.FormatInt(r.Requests, 10), num(r.PerCode), strconv.FormatInt(r.PeakInFlight, 10),
-			strconv.Itoa(r.Errors), eff, strconv.FormatInt(r.PeakRSSKB, 10), strconv.Itoa(r.ExitStatus),
-			strconv.Itoa(r.MeasuredOn), strconv.FormatBool(r.Extrapolated)})
+		cw.Write(csvRecord(r))
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// csvRecord is a row's CSV fields, in csvHeader's order.
+func csvRecord(r Row) []string {
+	eff := ""
+	if r.Efficiency != nil {
+		eff = num(*r.Efficiency)
+	}
+	return []string{r.Client, r.Strategy, r.Server, r.Codes, strconv.Itoa(r.Concurrency), strconv.Itoa(r.Reps),
+		num(r.MedianS), num(r.MinS), num(r.MaxS), num(r.Spread), strconv.FormatBool(r.Noisy), num(r.ReqPerS),
+		strconv.FormatInt(r.Requests, 10), num(r.PerCode), strconv.FormatInt(r.PeakInFlight, 10),
+		strconv.Itoa(r.Errors), eff, strconv.FormatInt(r.PeakRSSKB, 10), strconv.Itoa(r.ExitStatus),
+		strconv.Itoa(r.MeasuredOn), strconv.FormatBool(r.Extrapolated)}
+}

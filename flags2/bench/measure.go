@@ -29,7 +29,7 @@ type Result struct {
 // and returns, with Interrupted set, the rows of the runs done so far.
 func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	cfg = cfg.withDefaults()
-	res.Config, res.Cores = cfg, runtime.GOMAXPROCS(0)
+	res.Config, res.Cores = cfg, coresOf()
 	start := time.Now()
 	defer func() { res.Elapsed = time.Since(start) }()
 
@@ -96,6 +96,9 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	return res, nil
 }
 
+// cellRunner runs a cell once against an endpoint: runOnce, or a test's fake.
+type cellRunner func(ctx context.Context, cfg Config, progs programs, c *cell, srv endpoint) (run, error)
+
 // wantsMore reports whether a cell whose planned runs are done gets another:
 // its spread is over cfg.Noise, it has had fewer than cfg.MaxReps runs, and
 // one more run of its average length still fits in cfg.MaxCell.
@@ -110,8 +113,8 @@ func (c *cell) wantsMore(cfg Config) bool {
 // warmUp runs the client once, untimed, so that the first measured run
 // does not pay for loading the binary from disk, and so that a client that
 // cannot run at all fails here with its own words.
-func warmUp(ctx context.Context, cfg Config, progs programs, srv *server, runCell func(context.Context, Config, programs, *cell, *server) (run, error)) error {
-	c := &cell{label: "loop", server: srv.label, codes: "-a", n: 1, full: 1, limit: 1, m: 1}
+func warmUp(ctx context.Context, cfg Config, progs programs, srv endpoint, runCell cellRunner) error {
+	c := &cell{label: "loop", server: cfg.Servers[0], codes: "-a", n: 1, full: 1, limit: 1, m: 1}
 	_, err := runCell(ctx, cfg, progs, c, srv)
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the client %s does not run as flags2: %w", strings.Join(progs.client, " "), err)
@@ -165,3 +168,6 @@ func ClientName(client string) string {
 	f[0] = filepath.Base(f[0])
 	return strings.Join(f, " ")
 }
+
+// coresOf is GOMAXPROCS of the runner: the CPUs the runs shared.
+func coresOf() int { return runtime.GOMAXPROCS(0) }

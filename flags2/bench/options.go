@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"flagsuite/chaos/behavior"
 	"flagsuite/common/cli"
 	"flagsuite/common/command"
 	"flagsuite/common/strategy"
@@ -19,13 +20,14 @@ import (
 // Defaults of the options, chosen so that a bare "flags2 bench" finishes
 // in about a minute on two cores (see the README).
 const (
-	DefaultReps    = 3
-	DefaultDelay   = 150 * time.Millisecond
-	DefaultMaxCell = 12 * time.Second
-	DefaultSVG     = "bench.svg"
-	DefaultNoise   = 0.25
-	DefaultMaxReps = 10
-	DefaultSubset  = 10
+	DefaultReps      = 3
+	DefaultDelay     = 150 * time.Millisecond
+	DefaultMaxCell   = 12 * time.Second
+	DefaultSVG       = "bench.svg"
+	DefaultFaultsSVG = "bench-faults.svg"
+	DefaultNoise     = 0.25
+	DefaultMaxReps   = 10
+	DefaultSubset    = 10
 )
 
 // Default lists of the matrix.
@@ -39,7 +41,9 @@ var (
 // Usage is the usage line of the sub-command.
 const Usage = "usage: flags2 bench [-h] [--strategies LIST] [--servers LIST] [--codes LIST] [--ladder LIST]\n" +
 	"                    [--reps N] [--delay D] [--json | --csv] [--svg FILE] [--external 'CMD {base_url}']\n" +
-	"                    [--client 'BINARY [OPTIONS]']"
+	"                    [--client 'BINARY [OPTIONS]']\n" +
+	"       flags2 bench --faults [--error-rates LIST] [--retries LIST] [--delays LIST] [--timeouts LIST]\n" +
+	"                    [--behavior LIST ...] [--seed N] [--json | --csv] [--svg FILE]"
 
 // Output formats of the results on stdout.
 const (
@@ -93,6 +97,23 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&c.Client, "client", "", "the flags2-compatible `BINARY` to measure, with any options of its own (default: this program); e.g. a build of flags3, or '/tmp/flags3 --order book'")
 	fs.StringVar(&c.Dest, "dest", "", "folder `DIR` in which each run gets a fresh download folder (default: the system's temporary folder)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+
+	var (
+		faults       bool
+		rates        []float64
+		retries      []int
+		delays       []string
+		timeouts     []time.Duration
+		behaviors    []string
+		chaosTimeout time.Duration
+	)
+	fs.BoolVar(&faults, "faults", false, "run the error-handling experiments instead: each of the three below, with its defaults, unless some of their lists are given")
+	fs.Float64SliceVar(&rates, "error-rates", nil, "errors experiment: shares `LIST` of GETs answered 418 (default 0.1,0.25,0.5)")
+	fs.IntSliceVar(&retries, "retries", nil, "errors experiment: the client's --retries, a `LIST` (default 0,1,3)")
+	fs.StringSliceVar(&delays, "delays", nil, "timeouts experiment: server wait ranges, a `LIST` like 0.5s-5s (the book's DELAY, the default)")
+	fs.DurationSliceVar(&timeouts, "timeouts", nil, "timeouts experiment: the client's --timeout, a `LIST` (default 1s,2s,5s)")
+	fs.StringArrayVar(&behaviors, "behavior", nil, "chaos experiment: a Vaurien `LIST` like 25:error,50:delay through the chaos proxy; repeatable (default the book's line and 10:reset,10:hang,10:truncate,10:error)")
+	fs.DurationVar(&chaosTimeout, "chaos-timeout", DefaultChaosTimeout, "chaos experiment: the client's --timeout `D`, what a hang costs")
 
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
@@ -154,6 +175,38 @@ func parse(args []string, stdout io.Writer) (options, error) {
 			return options{}, command.Usagef("--external CMD must contain {base_url}; got %q", ext)
 		}
 	}
+	if faults || fs.Changed("error-rates") || fs.Changed("retries") || fs.Changed("delays") || fs.Changed("timeouts") ||
+		fs.Changed("behavior") {
+		f, err := faultsOf(fs, rates, retries, delays, timeouts, behaviors, chaosTimeout)
+		if err != nil {
+			return options{}, err
+		}
+		c.Faults = f
+		switch {
+		case len(c.External) > 0:
+			return options{}, command.Usagef("--external has no place in the error-handling experiments")
+		case fs.Changed("servers"):
+			return options{}, command.Usagef("--servers has no place in the error-handling experiments: each makes its own")
+		}
+		// The experiments compare faults, not strategies or rungs: one of
+		// each unless asked, and one run per cell, since the faults repeat.
+		if !fs.Changed("strategies") {
+			c.Strategies = []string{"loop"}
+			f.ChaosStrategies = []string{"pool", "loop"}
+		}
+		if !fs.Changed("ladder") {
+			c.Ladder = []int{100}
+		}
+		if !fs.Changed("codes") {
+			c.Codes = []string{"-a"}
+		}
+		if !fs.Changed("reps") {
+			c.Reps = 1
+		}
+		if !fs.Changed("svg") {
+			o.svg = DefaultFaultsSVG
+		}
+	}
 	o.format = formatTable
 	if jsonOut {
 		o.format = formatJSON
@@ -166,7 +219,12 @@ func parse(args []string, stdout io.Writer) (options, error) {
 const summary = `Measures the strategies of flags2 against in-process LOCAL, DELAY and ERROR
 servers over a ladder of concurrency: each measured run is a child process of
 this program, timed by its own --json report. Prints a table (or JSON, CSV)
-and writes an SVG plot of time against concurrency.`
+and writes an SVG plot of time against concurrency.
+
+With --faults (or any of its lists), runs error-handling experiments instead:
+error rate × retries, server delay × client timeout, and Vaurien behaviours
+through an in-process chaos proxy × strategy, all seeded, so that a rerun meets
+the same faults; a table (or JSON, CSV) and a plot of success against error rate.`
 
 func pickStrategies(list []string) ([]string, error) {
 	return pickFrom("--strategies", list, DefaultStrategies, strings.ToLower)
@@ -253,4 +311,60 @@ func intStrings(ns []int) []string {
 		out[i] = strconv.Itoa(n)
 	}
 	return out
+}
+
+// faultsOf reads the experiments' lists: those given, with the defaults of
+// the others in their experiment; with none given (--faults alone), all
+// three experiments with their defaults.
+func faultsOf(fs *pflag.FlagSet, rates []float64, retries []int, delays []string, timeouts []time.Duration,
+	behaviors []string, chaosTimeout time.Duration) (*Faults, error) {
+	errorsSet := fs.Changed("error-rates") || fs.Changed("retries")
+	timeoutsSet := fs.Changed("delays") || fs.Changed("timeouts")
+	chaosSet := fs.Changed("behavior")
+	all := !errorsSet && !timeoutsSet && !chaosSet
+	f := &Faults{ChaosTimeout: chaosTimeout}
+	if chaosTimeout <= 0 {
+		return nil, command.Usagef("--chaos-timeout D must be > 0; got %s", chaosTimeout)
+	}
+	if all || errorsSet {
+		f.ErrorRates, f.Retries = cmpOr(rates, DefaultErrorRates), cmpOr(retries, DefaultRetries)
+		for _, r := range f.ErrorRates {
+			if r < 0 || r > 1 {
+				return nil, command.Usagef("--error-rates must list shares from 0 to 1; got %g", r)
+			}
+		}
+		for _, n := range f.Retries {
+			if n < 0 {
+				return nil, command.Usagef("--retries must list whole numbers >= 0; got %d", n)
+			}
+		}
+	}
+	if all || timeoutsSet {
+		f.Timeouts = cmpOr(timeouts, DefaultTimeouts)
+		for _, t := range f.Timeouts {
+			if t <= 0 {
+				return nil, command.Usagef("--timeouts must list durations > 0; got %s", t)
+			}
+		}
+		f.Delays = DefaultDelays
+		if len(delays) > 0 {
+			f.Delays = nil
+			for _, d := range delays {
+				r, err := ParseDelayRange(d)
+				if err != nil {
+					return nil, command.Usagef("--delays: %v", err)
+				}
+				f.Delays = append(f.Delays, r)
+			}
+		}
+	}
+	if all || chaosSet {
+		f.Behaviors = cmpOr(behaviors, DefaultBehaviors)
+		for _, b := range f.Behaviors {
+			if _, err := behavior.Parse(b); err != nil {
+				return nil, command.Usagef("--behavior %q: %v", b, err)
+			}
+		}
+	}
+	return f, nil
 }

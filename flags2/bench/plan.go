@@ -14,15 +14,16 @@ import (
 // cell is one combination to measure: a client strategy (or an external
 // command) against one server, with one code set at one rung of the ladder.
 type cell struct {
-	label   string // the strategy, or "external" / "external2"… for a command
-	command string // the external command's template; "" for the client
-	server  string // "LOCAL", "DELAY" or "ERROR"
-	codes   string // "-a" or "-e"
-	n       int    // how many codes a run fetches
-	full    int    // how many codes the set has (cut by --limit): n, unless the cell runs a subset and scales
-	limit   int    // the -l N of each run; 0 for none
-	m       int    // the rung (-m); 0 for an external command without {m}
-	reps    int    // how many runs are planned; noisy cells may get more
+	label   string   // the strategy, or "external" / "external2"… for a command
+	command string   // the external command's template; "" for the client
+	server  string   // "LOCAL", "DELAY" or "ERROR"
+	codes   string   // "-a" or "-e"
+	n       int      // how many codes a run fetches
+	full    int      // how many codes the set has (cut by --limit): n, unless the cell runs a subset and scales
+	limit   int      // the -l N of each run; 0 for none
+	m       int      // the rung (-m); 0 for an external command without {m}
+	extra   []string // more client options: --retries, --timeout in the error-handling experiments
+	reps    int      // how many runs are planned; noisy cells may get more
 	ideal   time.Duration
 	runs    []run
 	spent   time.Duration // the wall time of its runs so far

@@ -195,7 +195,7 @@ func TestNoisyCellsGetMoreRuns(t *testing.T) {
 	ms := func(x int) time.Duration { return time.Duration(x) * time.Millisecond }
 	cfg := Config{Client: "fake", Strategies: []string{"loop"}, Servers: []string{"LOCAL"}, Codes: []string{"-a"},
 		Ladder: []int{1, 10, 100, 1000}, Reps: 3, MaxReps: 8, MaxCell: 10 * time.Second, Noise: 0.25}
-	cfg.runCell = func(_ context.Context, _ Config, _ programs, c *cell, _ *server) (run, error) {
+	cfg.runCell = func(_ context.Context, _ Config, _ programs, c *cell, _ endpoint) (run, error) {
 		i := len(c.runs)
 		r := run{elapsed: ms(100), requests: int64(c.n), report: true}
 		switch c.m {

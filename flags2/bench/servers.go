@@ -2,17 +2,34 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"flagsuite/testserver/dataset"
 	"flagsuite/testserver/site"
 )
+
+// endpoint is what a run is measured against: a server at a base URL
+// whose counts start afresh for each run.
+type endpoint interface {
+	baseURL() string
+	fresh() counter
+}
+
+// counter is the server's side of one run.
+type counter interface {
+	counts() serverCounts
+}
+
+// serverCounts is what a server saw in one run.
+type serverCounts struct {
+	requests int64 // requests received
+	peak     int64 // the most in flight at once
+	injected int64 // failures injected
+	view     codeView
+}
 
 // server is one of LOCAL, DELAY, ERROR, served in this process on a free
 // loopback port. Each run swaps in a fresh site, so the stats a run reads
@@ -31,8 +48,15 @@ type serverRun struct {
 	ledger *ledger
 }
 
+func (s *server) baseURL() string { return s.base }
+
+func (r *serverRun) counts() serverCounts {
+	st := r.site.Stats()
+	return serverCounts{requests: st.Requests, peak: st.MaxInFlight, injected: st.InjectedErrors, view: r.ledger.view()}
+}
+
 // fresh puts a new site, with a new ledger, behind the server.
-func (s *server) fresh() *serverRun {
+func (s *server) fresh() counter {
 	l := &ledger{last: map[string]int{}}
 	cfg := s.cfg
 	cfg.Logger = slog.New(l)
@@ -69,10 +93,15 @@ func (l *ledger) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
+	l.note(path, status)
+	return nil
+}
+
+// note records the status of an answer to path.
+func (l *ledger) note(path string, status int) {
 	l.mu.Lock()
 	l.last[path] = status
 	l.mu.Unlock()
-	return nil
 }
 
 // codeView is the server's view of a run, by code.
@@ -135,24 +164,17 @@ func startServers(cfg Config, labels []string) (map[string]*server, func(), erro
 	dataset.Embedded() // generate the flags now, not while the first run waits
 	servers := map[string]*server{}
 	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
 		for _, s := range servers {
-			if s.hs.Shutdown(ctx) != nil {
-				s.hs.Close()
-			}
+			s.shutdown()
 		}
 	}
 	for _, label := range labels {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		s, err := serve(label, siteConfig(cfg, label))
 		if err != nil {
 			stop()
-			return nil, nil, fmt.Errorf("serving %s: %w", label, err)
+			return nil, nil, err
 		}
-		s := &server{label: label, cfg: siteConfig(cfg, label), base: "http://" + ln.Addr().String() + "/flags"}
-		s.hs = site.NewServer(site.New(s.cfg))
 		servers[label] = s
-		go s.hs.Serve(ln)
 	}
 	return servers, stop, nil
 }
