@@ -1,7 +1,10 @@
 package site_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 
@@ -32,4 +35,30 @@ func ExampleForLabel() {
 	cfg, _ := site.ForLabel("delay")
 	fmt.Println(cfg.Mode, cfg.MinDelay, cfg.MaxDelay)
 	// Output: DELAY 500ms 5s
+}
+
+// A Site served by its own Server, as the testserver command does: the
+// fastest way to serve it. Shutdown ends waits in progress with a 503.
+func ExampleNewServer() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := site.NewServer(site.New(site.Config{}))
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	resp, err := http.Get("http://" + ln.Addr().String() + "/flags/br/metadata.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status, resp.Header.Get("Content-Type"))
+	fmt.Println(string(body))
+	// Output:
+	// 200 OK application/json
+	// {"tld_cc": ".br", "iso_cc": "BR", "country": "Brazil", "gec_cc": "BR"}
 }

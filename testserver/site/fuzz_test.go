@@ -65,3 +65,45 @@ func FuzzRoute(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequest feeds arbitrary request heads to the parser: it never panics,
+// and what it accepts is a token method, a path that starts with a slash
+// (or is "*") and holds no space or control byte, as the site expects.
+func FuzzRequest(f *testing.F) {
+	for _, seed := range []string{
+		"GET /flags/br/br.gif HTTP/1.1\r\nHost: t\r\n\r\n",
+		"HEAD http://t/flags/?x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+		"POST /x HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET * HTTP/1.1\n\n", "GET / HTTP/2.0\r\n\r\n", "\r\n\r\n", "GET /\x00 HTTP/1.1\r\n\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		b = b[leadingBlank(b):]
+		n := headEnd(b)
+		if n < 0 {
+			return
+		}
+		if n > len(b) || (b[n-1] != '\n') {
+			t.Fatalf("headEnd(%q) = %d; want the end of a blank line", b, n)
+		}
+		req, status := parseRequest(b[:n])
+		if status != 0 {
+			if status != 400 && status != 505 {
+				t.Fatalf("parseRequest(%q) status %d; want 0, 400 or 505", b[:n], status)
+			}
+			return
+		}
+		if !isToken([]byte(req.method)) {
+			t.Fatalf("parseRequest(%q): method %q is not a token", b[:n], req.method)
+		}
+		if req.path != "*" && !strings.HasPrefix(req.path, "/") {
+			t.Fatalf("parseRequest(%q): path %q", b[:n], req.path)
+		}
+		for _, c := range []byte(req.path) {
+			if c <= ' ' || c >= 0x7f {
+				t.Fatalf("parseRequest(%q): path %q holds byte %#x", b[:n], req.path, c)
+			}
+		}
+	})
+}

@@ -324,3 +324,29 @@ func fsMap(names ...string) fstest.MapFS {
 	}
 	return m
 }
+
+// TestBigFile: a data file over maxHeld is not held in memory but read
+// from the data set at each request, with the same answer either way.
+func TestBigFile(t *testing.T) { eachTransport(t, testBigFile) }
+
+func testBigFile(t *testing.T, startLocal startFunc) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), maxHeld/16+1)
+	data := fstest.MapFS{"br/br.gif": {Data: big}, "ad/ad.gif": {Data: []byte("small")}}
+	s, addr := startLocal(t, Config{Data: data})
+	if a := s.answers.files["br/br.gif"]; a == nil || a.big == "" || len(a.wire) > 1<<10 {
+		t.Fatalf("the answer for a %d-byte file holds its body; want it read at each request", len(big))
+	}
+	for range 2 {
+		resp, body := raw(t, addr, "GET", "/flags/br/br.gif")
+		if resp.StatusCode != 200 || !bytes.Equal(body, big) || resp.ContentLength != int64(len(big)) {
+			t.Errorf("GET = %d, %d bytes, Content-Length %d; want 200 and the %d bytes", resp.StatusCode, len(body), resp.ContentLength, len(big))
+		}
+	}
+	resp, body := raw(t, addr, "HEAD", "/flags/br/br.gif")
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != strconv.Itoa(len(big)) {
+		t.Errorf("HEAD = %d, %d bytes, Content-Length %q; want 200, none, %d", resp.StatusCode, len(body), resp.Header.Get("Content-Length"), len(big))
+	}
+	if st := s.Stats(); st.Served != 3 {
+		t.Errorf("Stats().Served = %d; want 3", st.Served)
+	}
+}
