@@ -268,7 +268,7 @@ func (s *Server) checkListen(addr string) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("listen %q: want HOST:PORT", addr)
+		return nil // not an address: listening on it fails, with its own error
 	}
 	if !IsLoopback(host) {
 		return fmt.Errorf("listen %q: proxies created through the API listen on loopback only (127.0.0.1, ::1, localhost) unless chaos runs with --api-public", addr)

@@ -125,6 +125,9 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.Start(spec)
+	if errors.Is(err, ErrExists) {
+		err = ErrExists // Toxiproxy's exact message
+	}
 	if err != nil {
 		writeError(w, startStatus(err), err)
 		return
@@ -210,10 +213,19 @@ func (s *Server) addToxic(w http.ResponseWriter, r *http.Request, p *proxy.Proxy
 	}
 	added, err := p.AddToxic(t)
 	if err != nil {
-		writeError(w, toxicStatus(err), err)
+		writeError(w, toxicStatus(err), toxicError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, added)
+}
+
+// toxicError gives a name conflict Toxiproxy's exact message, which its
+// clients' tests compare.
+func toxicError(err error) error {
+	if errors.Is(err, fault.ErrExists) {
+		return fault.ErrExists
+	}
+	return err
 }
 
 func toxicStatus(err error) int {

@@ -1,0 +1,10 @@
+module flagsuite/chaos/toxicompat
+
+go 1.26.0
+
+require (
+	flagsuite v0.0.0
+	github.com/Shopify/toxiproxy/v2 v2.12.0
+)
+
+replace flagsuite => ../..
