@@ -380,7 +380,7 @@ func InfoOf(p *proxy.Proxy) Info {
 		Listen:   p.ListenAddr(),
 		Upstream: cfg.Backend,
 		Enabled:  p.Enabled(),
-		Toxics:   cfg.Toxics,
+		Toxics:   listed(cfg.Toxics),
 		Protocol: string(cfg.Protocol),
 		Tag:      cfg.Tag,
 	}

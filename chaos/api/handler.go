@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"flagsuite/chaos/fault"
@@ -40,7 +41,7 @@ func (s *Server) Handler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /proxies/{proxy}/toxics", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
-		writeJSON(w, http.StatusOK, p.Toxics())
+		writeJSON(w, http.StatusOK, listed(p.Toxics()))
 	}))
 	mux.HandleFunc("POST /proxies/{proxy}/toxics", s.withProxy(s.addToxic))
 	mux.HandleFunc("GET /proxies/{proxy}/toxics/{toxic}", s.withProxy(func(w http.ResponseWriter, r *http.Request, p *proxy.Proxy) {
@@ -93,6 +94,25 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no route %s %s", r.Method, r.URL.Path))
 	})
 	return &guard{next: mux, allowRemote: s.opts.AllowRemote, ownHost: strings.ToLower(s.opts.Host)}
+}
+
+// listed orders toxics as Toxiproxy lists them: upstream ones, then
+// downstream ones (then chaos's "both"), each in the order they were added,
+// which is also the order they act in on their stream.
+func listed(ts []fault.Toxic) []fault.Toxic {
+	rank := map[string]int{"upstream": 0, "downstream": 1}
+	slices.SortStableFunc(ts, func(a, b fault.Toxic) int {
+		ra, ok := rank[a.Stream]
+		if !ok {
+			ra = 2
+		}
+		rb, ok := rank[b.Stream]
+		if !ok {
+			rb = 2
+		}
+		return ra - rb
+	})
+	return ts
 }
 
 func (s *Server) withProxy(h func(http.ResponseWriter, *http.Request, *proxy.Proxy)) http.HandlerFunc {
