@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
+	"flagsuite/chaos/api"
 	"flagsuite/chaos/behavior"
 	"flagsuite/chaos/proxy"
 	"flagsuite/testserver/clienttest"
@@ -79,5 +82,62 @@ func TestChaosSeedByPath(t *testing.T) {
 	}
 	if len(failed[0]) == 0 || !slices.Equal(failed[0], failed[1]) {
 		t.Errorf("runs failed %d and %d codes, not the same ones: %v vs %v", len(failed[0]), len(failed[1]), failed[0], failed[1])
+	}
+}
+
+// apiCall sends one JSON request to chaos's control API.
+func apiCall(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s = %d %s", method, url, resp.StatusCode, b)
+	}
+}
+
+// Issue 17: an HTTP toxic created through the Toxiproxy API (error, 25 %,
+// status 503) on a proxy seeded with 7 by path fails the same requests on
+// two runs of flags2 -e -m 100, and flags2's error tally is the proxy's
+// count.
+func TestChaosToxicThroughAPI(t *testing.T) {
+	backend := httptest.NewServer(site.New(site.Config{}))
+	t.Cleanup(backend.Close)
+	var failed [][]string
+	for range 2 {
+		srv := api.New(api.Options{})
+		ts := httptest.NewServer(srv.Handler())
+		apiCall(t, "POST", ts.URL+"/proxies", `{"name": "flags", "listen": "127.0.0.1:0", "upstream": "`+
+			strings.TrimPrefix(backend.URL, "http://")+`", "seed": 7, "seed_by": "path"}`)
+		apiCall(t, "POST", ts.URL+"/proxies/flags/toxics", `{"type": "error", "toxicity": 0.25, "attributes": {"status": 503}}`)
+		p, _ := srv.Get("flags")
+		code, rep, stderr := clienttest.RunJSON(t, context.Background(), family.Run, "-e", "-m", "100", "-s", "http://"+p.Addr().String()+"/flags", "--dest", t.TempDir())
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		var codes []string
+		for _, r := range rep.Results {
+			if r.Status == "error" {
+				codes = append(codes, r.CC)
+				if r.HTTPStatus != 503 {
+					t.Errorf("%s failed with HTTP %d; want 503", r.CC, r.HTTPStatus)
+				}
+			}
+		}
+		st := p.Stats()
+		if int64(rep.Errors) != st.Faults["error_downstream"] || st.Requests != 676 {
+			t.Errorf("flags2 counted %d errors; the proxy injected %d in %d requests", rep.Errors, st.Faults["error_downstream"], st.Requests)
+		}
+		failed = append(failed, codes)
+		ts.Close()
+		srv.Close()
+	}
+	if n := len(failed[0]); n < 676/4-50 || n > 676/4+50 || !slices.Equal(failed[0], failed[1]) {
+		t.Errorf("runs failed %d and %d codes (want about 169, the same ones): %v vs %v", len(failed[0]), len(failed[1]), failed[0], failed[1])
 	}
 }
