@@ -86,6 +86,7 @@ func localSite(t *testing.T) string {
 }
 
 func TestBookErrorLine(t *testing.T) {
+	t.Parallel()
 	r := startChaos(t, 1, true, "--protocol", "http", "--backend", localSite(t), "--proxy", "127.0.0.1:0",
 		"--behavior", "25:error,50:delay", "--behavior-delay-sleep", ".01", "--api", "127.0.0.1:0", "--quiet")
 	got := download(t, r.proxies[0]+"/flags")
@@ -107,6 +108,7 @@ func TestBookErrorLine(t *testing.T) {
 }
 
 func TestBookDelayLine(t *testing.T) {
+	t.Parallel()
 	r := startChaos(t, 1, true, "--backend", localSite(t), "--proxy", "127.0.0.1:0",
 		"--behavior", "100:delay", "--behavior-delay-sleep", ".01", "--api", "127.0.0.1:0", "--quiet")
 	start := time.Now()
@@ -122,6 +124,7 @@ func TestBookDelayLine(t *testing.T) {
 }
 
 func TestSeedByPathFailsSameCodes(t *testing.T) {
+	t.Parallel()
 	backend := localSite(t)
 	failed := func(seed string) []string {
 		r := startChaos(t, 1, false, "--backend", backend, "--proxy", "127.0.0.1:0", "--behavior", "25:error,50:delay",

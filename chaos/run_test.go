@@ -122,6 +122,7 @@ func backend(t *testing.T) string {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	badConfig := filepath.Join(dir, "bad.json")
 	os.WriteFile(badConfig, []byte(`{"proxies": [{"name": "x", "backend": "127.0.0.1:1", "faults": [{"name": "error", "percent": 120}]}]}`), 0o644)
@@ -183,6 +184,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"-h", "--help"} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), []string{arg}, &stdout, &stderr); code != 0 {
@@ -197,6 +199,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestReadyLinesAndStop(t *testing.T) {
+	t.Parallel()
 	be := backend(t)
 	r := startChaos(t, 1, true, "--backend", be, "--proxy", "127.0.0.1:0", "--api", "127.0.0.1:0", "--quiet")
 	want := regexp.MustCompile(`^chaos http://127\.0\.0\.1:[1-9][0-9]* -> ` + regexp.QuoteMeta(be) + "\napi http://127\\.0\\.0\\.1:[1-9][0-9]*\n$")
@@ -247,6 +250,7 @@ func TestWarnsWhenBackendDown(t *testing.T) {
 }
 
 func TestLocalhostKeepsItsName(t *testing.T) {
+	t.Parallel()
 	r := startChaos(t, 1, false, "--backend", backend(t), "--proxy", "localhost:0", "--quiet")
 	if !strings.HasPrefix(r.proxies[0], "http://localhost:") || strings.HasSuffix(r.proxies[0], ":0") {
 		t.Errorf("ready URL %s; want localhost with the real port", r.proxies[0])
@@ -254,6 +258,7 @@ func TestLocalhostKeepsItsName(t *testing.T) {
 }
 
 func TestPortInUse(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +271,7 @@ func TestPortInUse(t *testing.T) {
 }
 
 func TestFaultLogAndTag(t *testing.T) {
+	t.Parallel()
 	r := startChaos(t, 1, false, "--backend", backend(t), "--proxy", "127.0.0.1:0",
 		"--behavior", "100:error", "--behavior-error-status", "418", "--tag")
 	resp, err := http.Get(r.proxies[0] + "/flags/br/br.gif")
@@ -296,6 +302,7 @@ func TestFaultLogAndTag(t *testing.T) {
 }
 
 func TestConfigFile(t *testing.T) {
+	t.Parallel()
 	be := backend(t)
 	path := filepath.Join(t.TempDir(), "chaos.json")
 	cfg := `{"api": "127.0.0.1:0", "proxies": [

@@ -58,6 +58,7 @@ func call(t *testing.T, method, url, body string, out any) int {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	_, ts := newAPI(t)
 	var got map[string]string
 	if code := call(t, "GET", ts.URL+"/healthz", "", &got); code != 200 || got["status"] != "ok" {
@@ -331,6 +332,7 @@ func TestToxicTypes(t *testing.T) {
 }
 
 func TestLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	s := New(Options{})
 	defer s.Close()
 	req := httptest.NewRequest("GET", "http://127.0.0.1:8474/healthz", nil)
@@ -351,6 +353,7 @@ func TestLoopbackOnly(t *testing.T) {
 // Changing faults while clients hammer the proxy neither blocks nor
 // races; the API answers while connections hang.
 func TestChangesDuringTraffic(t *testing.T) {
+	t.Parallel()
 	s, ts := newAPI(t)
 	p, err := s.Start(Spec{Name: "p", Upstream: newBackend(t), Protocol: "http"})
 	if err != nil {

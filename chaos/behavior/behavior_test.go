@@ -12,6 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []Item
@@ -35,6 +36,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"60:error,50:delay", "add up to 110, over 100"},
 		{"101:error", "over 100"},
@@ -59,6 +61,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestFlagsToConfigs(t *testing.T) {
+	t.Parallel()
 	fs := pflag.NewFlagSet("chaos", pflag.ContinueOnError)
 	opts := AddFlags(fs)
 	err := fs.Parse([]string{"--behavior-delay-sleep", ".5", "--behavior-error-status=418", "--behavior-limit-data-bytes", "10"})
@@ -84,6 +87,7 @@ func TestFlagsToConfigs(t *testing.T) {
 }
 
 func TestPrintUsage(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	PrintUsage(&b)
 	for _, want := range []string{"--behavior-delay-sleep 1", "--behavior-limit-data-bytes", "reset_peer"} {

@@ -98,6 +98,7 @@ func serve(t *testing.T, name string, opts map[string]string, x *fakeExchange) e
 }
 
 func TestDelayFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		x := newFakeExchange()
 		start := time.Now()
@@ -111,6 +112,7 @@ func TestDelayFault(t *testing.T) {
 }
 
 func TestDelayJitter(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, normal := range []bool{false, true} {
 		d := Delay{Sleep: time.Second, Jitter: 200 * time.Millisecond, Normal: normal}
@@ -129,6 +131,7 @@ func TestDelayJitter(t *testing.T) {
 }
 
 func TestDelayCancelled(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -141,6 +144,7 @@ func TestDelayCancelled(t *testing.T) {
 }
 
 func TestErrorFault(t *testing.T) {
+	t.Parallel()
 	seen := map[int]bool{}
 	for range 200 {
 		x := newFakeExchange()
@@ -166,6 +170,7 @@ func TestErrorFault(t *testing.T) {
 }
 
 func TestTerminalFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		opts  map[string]string
@@ -190,6 +195,7 @@ func TestTerminalFaults(t *testing.T) {
 }
 
 func TestTruncateFault(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		opts map[string]string
 		want int
@@ -213,6 +219,7 @@ func TestTruncateFault(t *testing.T) {
 }
 
 func TestSlowFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		x := newFakeExchange()
 		x.body = strings.Repeat("x", 10_000)
@@ -229,6 +236,7 @@ func TestSlowFault(t *testing.T) {
 }
 
 func TestTransientFault(t *testing.T) {
+	t.Parallel()
 	s, err := NewSet(HTTP, []Toxic{{Type: "transient", Toxicity: 1, Attributes: Attributes{"count": 2}}})
 	if err != nil {
 		t.Fatal(err)

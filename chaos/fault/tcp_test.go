@@ -62,6 +62,7 @@ func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration)
 }
 
 func TestLatencyFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		outs, _, _, _ := runStage(t, &Latency{Latency: 100 * time.Millisecond}, []arrival{{"a", 0}, {"b", 10 * time.Millisecond}}, 20*time.Millisecond)
 		// Chunks overlap in flight: b leaves 10ms after a, not 100ms.
@@ -73,6 +74,7 @@ func TestLatencyFault(t *testing.T) {
 }
 
 func TestLatencyJitter(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		var inputs []arrival
 		for range latencyQueue - 2 {
@@ -93,6 +95,7 @@ func TestLatencyJitter(t *testing.T) {
 }
 
 func TestBandwidthFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		data := string(bytes.Repeat([]byte("x"), 5000))
 		outs, _, _, _ := runStage(t, &Bandwidth{Rate: 1000}, []arrival{{data, 0}}, 0)
@@ -111,6 +114,7 @@ func TestBandwidthFault(t *testing.T) {
 }
 
 func TestSlicerFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		data := string(bytes.Repeat([]byte("y"), 1000))
 		outs, _, _, _ := runStage(t, &Slicer{AverageSize: 50, SizeVariation: 20, Delay: time.Millisecond}, []arrival{{data, 0}}, 0)
@@ -131,6 +135,7 @@ func TestSlicerFault(t *testing.T) {
 }
 
 func TestLimitDataFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		outs, err, _, _ := runStage(t, &LimitData{Bytes: 5}, []arrival{{"abc", 0}, {"defgh", 0}, {"never", 0}}, 0)
 		var got string
@@ -144,6 +149,7 @@ func TestLimitDataFault(t *testing.T) {
 }
 
 func TestSlowCloseFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		outs, _, _, ended := runStage(t, &SlowClose{Delay: 2 * time.Second}, []arrival{{"a", 0}}, 10*time.Millisecond)
 		if len(outs) != 1 || outs[0].at != 0 || ended != 2010*time.Millisecond {
@@ -153,6 +159,7 @@ func TestSlowCloseFault(t *testing.T) {
 }
 
 func TestTimeoutFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		outs, _, link, ended := runStage(t, &Timeout{Timeout: time.Second}, []arrival{{"a", 0}, {"b", 500 * time.Millisecond}}, 600*time.Millisecond)
 		if len(outs) != 0 || link.closes.Load() != 1 || ended != time.Second {
@@ -162,6 +169,7 @@ func TestTimeoutFault(t *testing.T) {
 }
 
 func TestTimeoutForever(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
@@ -190,6 +198,7 @@ func TestTimeoutForever(t *testing.T) {
 // reset_peer drops the first data and resets the connection its timeout
 // later, as in Toxiproxy.
 func TestResetPeerFault(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		outs, _, link, ended := runStage(t, &ResetPeer{Timeout: 300 * time.Millisecond}, []arrival{{"a", 100 * time.Millisecond}}, 500*time.Millisecond)
 		if len(outs) != 0 || link.resets.Load() != 1 || ended != 400*time.Millisecond {
@@ -200,6 +209,7 @@ func TestResetPeerFault(t *testing.T) {
 
 // An interrupted stage loses no byte: what it held comes back, in order.
 func TestInterruptKeepsData(t *testing.T) {
+	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
 		for _, f := range []TCPFault{
 			&Latency{Latency: time.Hour},

@@ -10,6 +10,7 @@ import (
 )
 
 func TestBucketsErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfgs []Config
@@ -34,6 +35,7 @@ func TestBucketsErrors(t *testing.T) {
 }
 
 func TestNewSetErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		proto  Protocol
@@ -79,6 +81,7 @@ func TestNewSetErrors(t *testing.T) {
 // stream spelt out, Toxiproxy's own attributes as numbers in its units
 // (0 when left out, as toxiproxy-server does), chaos's as strings.
 func TestToxicCanonical(t *testing.T) {
+	t.Parallel()
 	s, err := NewSet(Any, []Toxic{
 		{Type: "latency", Stream: "up", Toxicity: 1, Attributes: Attributes{"latency": 300.0}},
 		{Type: "slicer", Attributes: Attributes{"average_size": 10, "delay": "1ms"}},
@@ -128,6 +131,7 @@ func sameToxic(a, b Toxic) bool {
 // Each toxic draws its own chance; the toxics of a group share one draw
 // and take slices of it, so --behavior's buckets stay exclusive.
 func TestFires(t *testing.T) {
+	t.Parallel()
 	ts, err := Buckets([]Config{{Name: "error", Percent: 25}, {Name: "delay", Percent: 50}})
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +179,7 @@ func TestFires(t *testing.T) {
 }
 
 func TestBucketComposition(t *testing.T) {
+	t.Parallel()
 	ts, err := Buckets([]Config{{Name: "delay+error", Percent: 100, Options: map[string]string{
 		"delay.sleep": "0.25", "status": "418"}}})
 	if err != nil {
@@ -205,6 +210,7 @@ func TestBucketComposition(t *testing.T) {
 }
 
 func TestSetChanges(t *testing.T) {
+	t.Parallel()
 	s, _ := NewSet(Any, []Toxic{{Type: "latency", Toxicity: 1, Attributes: Attributes{"latency": 100}}})
 	tox := 0.5
 	u, err := s.Update("latency_downstream", Attributes{"jitter": 10}, &tox)
@@ -230,6 +236,7 @@ func TestSetChanges(t *testing.T) {
 }
 
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, k := range Kinds() {
 		if seen[k.Name] {

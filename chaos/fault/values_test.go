@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -34,6 +35,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -58,6 +60,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestParseFraction(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]float64{"0.5": .5, "50%": .5, "1": 1, "0": 0} {
 		if got, err := ParseFraction(in); err != nil || got != want {
 			t.Errorf("ParseFraction(%q) = %v, %v; want %v", in, got, err, want)
@@ -71,6 +74,7 @@ func TestParseFraction(t *testing.T) {
 }
 
 func TestParseStatuses(t *testing.T) {
+	t.Parallel()
 	got, err := ParseStatuses("429, 500-503")
 	if want := (Statuses{{429, 429}, {500, 503}}); err != nil || !slices.Equal(got, want) || got.Count() != 5 {
 		t.Errorf("ParseStatuses(%q) = %v, %v; want %v (5 codes)", "429, 500-503", got, err, want)
@@ -92,7 +96,7 @@ func TestParseStatuses(t *testing.T) {
 // Issue 16 §5: a status set of ranges repeated to fill 1 MB took 6.3 s and
 // 2 GB, each range expanded into a list. It is now refused after counting
 // its commas, and a big range stays two numbers.
-func TestParseStatusesBounded(t *testing.T) {
+func TestParseStatusesBounded(t *testing.T) { // not parallel: AllocsPerRun
 	huge := strings.Repeat("200-599,", 1<<20/8)
 	allocs := testing.AllocsPerRun(1, func() {
 		if _, err := ParseStatuses(huge); err == nil {
@@ -111,6 +115,7 @@ func TestParseStatusesBounded(t *testing.T) {
 
 // Issue 16 §5: sleeps of centuries were accepted.
 func TestDurationBound(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ kind, opt, v string }{
 		{"delay", "sleep", "9e9"}, {"hang", "max", "25h"}, {"latency", "latency", "1e6"},
 	} {
@@ -126,6 +131,7 @@ func TestDurationBound(t *testing.T) {
 }
 
 func TestParseDirection(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Direction{"up": Upstream, "Downstream": Downstream, "both": Both} {
 		if got, err := ParseDirection(in); err != nil || got != want {
 			t.Errorf("ParseDirection(%q) = %v, %v; want %v", in, got, err, want)

@@ -10,15 +10,18 @@ import (
 // The accept loop never dials: while one connection's backend dial hangs,
 // other clients are accepted and served.
 func TestDialDoesNotBlockAccept(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	release := make(chan struct{})
 	defer close(release)
 	first := make(chan struct{}, 1)
 	first <- struct{}{}
+	hanging := make(chan struct{})
 	d := &net.Dialer{}
 	p := start(t, Config{Backend: b.addr(), Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		select {
 		case <-first: // the first dial hangs like a SYN lost to a full queue
+			close(hanging)
 			select {
 			case <-release:
 			case <-ctx.Done():
@@ -30,7 +33,11 @@ func TestDialDoesNotBlockAccept(t *testing.T) {
 	}})
 	stuck := dialRaw(t, p.Addr().String())
 	stuck.Write([]byte("GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n"))
-	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-hanging: // the stuck dial has begun: now the others must get through
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first connection never dialled")
+	}
 	c := client(t, 5*time.Second)
 	for range 10 {
 		if status, _, err := get(t, c, p.URL()+"/x"); err != nil || status != 200 {
@@ -40,6 +47,7 @@ func TestDialDoesNotBlockAccept(t *testing.T) {
 }
 
 func TestDialTimeout(t *testing.T) {
+	t.Parallel()
 	p := start(t, Config{Backend: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond,
 		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			<-ctx.Done() // a backend that never answers the SYN

@@ -14,6 +14,7 @@ import (
 // The acceptance test Toxiproxy fails: it draws once per connection, so a
 // keep-alive client gets one fate for all its requests.
 func TestKeepAliveRequestsAreIndependent(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("error", 50))
 	rc := dialRaw(t, p.Addr().String())
@@ -53,6 +54,7 @@ func statusesByRequest(t *testing.T, seed int64, n int) []int {
 }
 
 func TestSeedByRequest(t *testing.T) {
+	t.Parallel()
 	a, b, c := statusesByRequest(t, 7, 200), statusesByRequest(t, 7, 200), statusesByRequest(t, 8, 200)
 	if !slices.Equal(a, b) {
 		t.Errorf("two runs with --seed 7 differ:\n%v\n%v", a, b)
@@ -107,6 +109,7 @@ func failingPaths(t *testing.T, seed int64, order uint64) []string {
 }
 
 func TestSeedByPath(t *testing.T) {
+	t.Parallel()
 	a, b := failingPaths(t, 7, 1), failingPaths(t, 7, 2)
 	if !slices.Equal(a, b) {
 		t.Errorf("two runs with --seed 7 --seed-by path fail different paths: %d vs %d", len(a), len(b))
@@ -120,6 +123,7 @@ func TestSeedByPath(t *testing.T) {
 }
 
 func TestDrawIsPure(t *testing.T) {
+	t.Parallel()
 	p, err := New(Config{Backend: "127.0.0.1:1", Seed: 7, Seeded: true})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // checked under testing/synctest in synctest_test.go and in package fault.
 
 func TestFaultDelay(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := start(t, Config{Backend: b.addr(), Tag: true, Faults: faults(oneFault("delay", 100, "sleep", ".05"))})
 	rc := dialRaw(t, p.Addr().String())
@@ -38,6 +39,7 @@ func TestFaultDelay(t *testing.T) {
 }
 
 func TestFaultError(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := start(t, Config{Backend: b.addr(), Tag: true, Faults: faults(oneFault("error", 100, "status", "503", "retry-after", "2"))})
 	rc := dialRaw(t, p.Addr().String())
@@ -59,6 +61,7 @@ func TestFaultError(t *testing.T) {
 }
 
 func TestFaultErrorDefaultStatuses(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("error", 100))
 	rc := dialRaw(t, p.Addr().String())
@@ -76,6 +79,7 @@ func TestFaultErrorDefaultStatuses(t *testing.T) {
 }
 
 func TestFaultHang(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("hang", 100))
 	c := client(t, 200*time.Millisecond)
@@ -92,6 +96,7 @@ func TestFaultHang(t *testing.T) {
 }
 
 func TestFaultHangMax(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("hang", 100, "max", "0.1"))
 	rc := dialRaw(t, p.Addr().String())
@@ -106,6 +111,7 @@ func TestFaultHangMax(t *testing.T) {
 }
 
 func TestFaultBlackout(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("blackout", 100))
 	rc := dialRaw(t, p.Addr().String())
@@ -119,6 +125,7 @@ func TestFaultBlackout(t *testing.T) {
 }
 
 func TestFaultAbort(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("abort", 100))
 	rc := dialRaw(t, p.Addr().String())
@@ -132,6 +139,7 @@ func TestFaultAbort(t *testing.T) {
 }
 
 func TestFaultReset(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("reset", 100))
 	rc := dialRaw(t, p.Addr().String())
@@ -142,6 +150,7 @@ func TestFaultReset(t *testing.T) {
 }
 
 func TestFaultResetOnlyWhenDrawn(t *testing.T) {
+	t.Parallel()
 	// Toxiproxy resets every connection once reset_peer exists, even at
 	// toxicity 0; here 0% means never.
 	b := newBackend(t)
@@ -155,6 +164,7 @@ func TestFaultResetOnlyWhenDrawn(t *testing.T) {
 }
 
 func TestFaultTruncate(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	for _, tt := range []struct {
 		opts []string
@@ -177,6 +187,7 @@ func TestFaultTruncate(t *testing.T) {
 }
 
 func TestFaultSlow(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("slow", 100, "rate", "20k"))
 	rc := dialRaw(t, p.Addr().String())
@@ -193,6 +204,7 @@ func TestFaultSlow(t *testing.T) {
 }
 
 func TestFaultTransient(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("transient", 100, "count", "2"))
 	rc := dialRaw(t, p.Addr().String())
@@ -214,6 +226,7 @@ func TestFaultTransient(t *testing.T) {
 }
 
 func TestFaultComposition(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b, oneFault("delay+truncate", 100, "delay.sleep", "0.02", "bytes", "10"))
 	rc := dialRaw(t, p.Addr().String())
@@ -225,6 +238,7 @@ func TestFaultComposition(t *testing.T) {
 }
 
 func TestExpectContinue(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b)
 	tr := &http.Transport{ExpectContinueTimeout: 10 * time.Second}

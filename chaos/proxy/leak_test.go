@@ -12,6 +12,7 @@ import (
 // No goroutine outlives its connection when the client vanishes in the
 // middle of any fault, or when the backend vanishes mid-response.
 func TestNoLeakWhenClientVanishes(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	for _, f := range []fault.Config{
 		{}, // pass
@@ -43,6 +44,7 @@ func TestNoLeakWhenClientVanishes(t *testing.T) {
 }
 
 func TestNoLeakWhenBackendVanishes(t *testing.T) {
+	t.Parallel()
 	gone := newBackend(t)
 	gone.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")

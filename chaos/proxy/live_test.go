@@ -58,6 +58,7 @@ func echoTime(t *testing.T, c net.Conn) time.Duration {
 // adding 300 ms). Toxics stack, two of one type included, and removing
 // them restores the connection.
 func TestSynctestLiveToxicsOnOpenConnection(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p, c := tcpBubble(t)
 		if d := echoTime(t, c); d != 0 {
@@ -98,6 +99,7 @@ func TestSynctestLiveToxicsOnOpenConnection(t *testing.T) {
 // A timeout toxic holds the data back; removing it closes the connection,
 // as Toxiproxy does (the data it dropped is gone).
 func TestSynctestTimeoutAddedThenRemoved(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p, c := tcpBubble(t)
 		echoTime(t, c)
@@ -130,6 +132,7 @@ func TestSynctestTimeoutAddedThenRemoved(t *testing.T) {
 // Toxicity is drawn per connection, and a toxic whose toxicity goes from
 // 0 to 1 reaches the connections already open.
 func TestSynctestToxicityChange(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p, c := tcpBubble(t)
 		if _, err := p.AddToxic(fault.Toxic{Type: "latency", Toxicity: 0, Attributes: fault.Attributes{"latency": 100}}); err != nil {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestPassThrough(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b)
 	c := client(t, 5*time.Second)
@@ -58,6 +59,7 @@ func TestPassThrough(t *testing.T) {
 }
 
 func TestPassKeepsBytes(t *testing.T) {
+	t.Parallel()
 	// A raw backend whose response head net/http would rewrite.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -98,6 +100,7 @@ func trim(s string) string {
 }
 
 func TestBadGateway(t *testing.T) {
+	t.Parallel()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
 	ln.Close() // nothing listens here now: connections are refused
@@ -119,6 +122,7 @@ func TestBadGateway(t *testing.T) {
 }
 
 func TestBadRequest(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b)
 	rc := dialRaw(t, p.Addr().String())
@@ -133,6 +137,7 @@ func TestBadRequest(t *testing.T) {
 }
 
 func TestStatsJSON(t *testing.T) {
+	t.Parallel()
 	s := Stats{Protocol: fault.HTTP, Requests: 10, Faults: map[string]int64{"error": 3}, Statuses: map[int]int64{200: 7, 503: 3}}
 	got, _ := json.Marshal(s)
 	want := `{"requests":10,"faults":{"error":3},"statuses":{"200":7,"503":3}}`
@@ -150,6 +155,7 @@ func TestStatsJSON(t *testing.T) {
 }
 
 func TestChangeFaultsOnOpenConnection(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p := startHTTP(t, b)
 	rc := dialRaw(t, p.Addr().String())
@@ -183,6 +189,7 @@ func TestChangeFaultsOnOpenConnection(t *testing.T) {
 }
 
 func TestCloseEndsEverything(t *testing.T) {
+	t.Parallel()
 	b := newBackend(t)
 	p, err := Listen(Config{Backend: b.addr(), Faults: []fault.Config{oneFault("hang", 100)}}, "127.0.0.1:0")
 	if err != nil {
@@ -190,7 +197,9 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 	rc := dialRaw(t, p.Addr().String())
 	rc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-	time.Sleep(20 * time.Millisecond)
+	// The hang fault counts itself as it begins: wait for that, so Close
+	// meets a connection really hanging.
+	waitFor(t, func() bool { return p.Stats().Faults["hang"] == 1 }, "the hang to begin")
 	done := make(chan struct{})
 	go func() { p.Close(); close(done) }()
 	select {

@@ -97,6 +97,7 @@ func roundTrip(c net.Conn, br *bufio.Reader) (*http.Response, []byte, error) {
 }
 
 func TestSynctestDelay(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		b := newBubble(t, 100, oneFault("delay", 100, "sleep", ".5"))
 		c, br := b.conn()
@@ -115,6 +116,7 @@ func TestSynctestDelay(t *testing.T) {
 }
 
 func TestSynctestSlow(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		b := newBubble(t, 10_000, oneFault("slow", 100, "rate", "1000"))
 		c, br := b.conn()
@@ -130,6 +132,7 @@ func TestSynctestSlow(t *testing.T) {
 }
 
 func TestSynctestHangMax(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		b := newBubble(t, 10, oneFault("hang", 100, "max", "30"))
 		c, br := b.conn()
@@ -146,6 +149,7 @@ func TestSynctestHangMax(t *testing.T) {
 }
 
 func TestSynctestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		b := newBubble(t, 10)
 		c, br := b.conn()
@@ -169,6 +173,7 @@ func TestSynctestIdleTimeout(t *testing.T) {
 // within the header timeout, counted from its first byte, whatever the
 // idle timeout; a client idle between requests still gets the idle timeout.
 func TestSynctestHeaderTimeout(t *testing.T) {
+	t.Parallel()
 	for _, idle := range []time.Duration{0, -1} {
 		synctest.Test(t, func(t *testing.T) {
 			b := newBubble(t, 10)

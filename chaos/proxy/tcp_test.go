@@ -65,6 +65,7 @@ func readAll(t *testing.T, p *Proxy) ([]byte, error, time.Duration) {
 }
 
 func TestTCPPass(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, echo))
 	c, err := net.Dial("tcp", p.Addr().String())
 	if err != nil {
@@ -86,6 +87,7 @@ func TestTCPPass(t *testing.T) {
 }
 
 func TestTCPRefusedBackend(t *testing.T) {
+	t.Parallel()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
 	ln.Close()
@@ -97,6 +99,7 @@ func TestTCPRefusedBackend(t *testing.T) {
 }
 
 func TestTCPLatency(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(10)), oneFault("latency", 100, "latency", "0.1"))
 	got, err, d := readAll(t, p)
 	if err != nil || len(got) != 10 || d < 100*time.Millisecond || d > 5*time.Second {
@@ -105,6 +108,7 @@ func TestTCPLatency(t *testing.T) {
 }
 
 func TestTCPLatencyUpstream(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, echo), oneFault("latency", 100, "latency", "0.05", "stream", "both"))
 	c, err := net.Dial("tcp", p.Addr().String())
 	if err != nil {
@@ -123,6 +127,7 @@ func TestTCPLatencyUpstream(t *testing.T) {
 }
 
 func TestTCPBandwidth(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(25_000)), oneFault("bandwidth", 100, "rate", "50k"))
 	got, err, d := readAll(t, p)
 	if err != nil || len(got) != 25_000 || d < 350*time.Millisecond || d > 5*time.Second {
@@ -131,6 +136,7 @@ func TestTCPBandwidth(t *testing.T) {
 }
 
 func TestTCPSlicer(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(100)), oneFault("slicer", 100, "average-size", "10", "size-variation", "0", "delay", "0.01"))
 	got, err, d := readAll(t, p)
 	if err != nil || string(got) != string(body(100)) || d < 90*time.Millisecond {
@@ -139,9 +145,10 @@ func TestTCPSlicer(t *testing.T) {
 }
 
 func TestTCPLimitData(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, func(c net.Conn) {
 		c.Write(body(1000))
-		time.Sleep(2 * time.Second) // keep the connection open: the proxy must close it
+		io.Copy(io.Discard, c) // keep the connection open: the proxy must close it
 	}), oneFault("limit_data", 100, "bytes", "100"))
 	got, err, d := readAll(t, p)
 	if err != nil || string(got) != string(body(100)) || d > time.Second {
@@ -150,6 +157,7 @@ func TestTCPLimitData(t *testing.T) {
 }
 
 func TestTCPSlowClose(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(5)), oneFault("slow_close", 100, "delay", "0.2"))
 	got, err, d := readAll(t, p)
 	if err != nil || len(got) != 5 || d < 200*time.Millisecond || d > 5*time.Second {
@@ -158,6 +166,7 @@ func TestTCPSlowClose(t *testing.T) {
 }
 
 func TestTCPTimeout(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(5)), oneFault("timeout", 100, "timeout", "0.2"))
 	got, _, d := readAll(t, p)
 	if len(got) != 0 || d < 200*time.Millisecond || d > 5*time.Second {
@@ -166,6 +175,7 @@ func TestTCPTimeout(t *testing.T) {
 }
 
 func TestTCPTimeoutForeverEndsWithClient(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(5)), oneFault("timeout", 100))
 	c, err := net.Dial("tcp", p.Addr().String())
 	if err != nil {
@@ -197,6 +207,7 @@ func TestTCPResetPeer(t *testing.T) {
 }
 
 func TestTCPPerConnectionToxicity(t *testing.T) {
+	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(10)), oneFault("reset_peer", 50))
 	resets := 0
 	const n = 200

@@ -14,6 +14,7 @@ import (
 func reader(s string) *bufio.Reader { return bufio.NewReaderSize(strings.NewReader(s), 16) }
 
 func TestRequestRead(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		in    string
@@ -88,6 +89,7 @@ func TestRequestRead(t *testing.T) {
 }
 
 func TestRequestReadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		in     string
@@ -133,6 +135,7 @@ func TestRequestReadErrors(t *testing.T) {
 }
 
 func TestRequestPath(t *testing.T) {
+	t.Parallel()
 	for target, want := range map[string]string{
 		"/flags/br/br.gif":             "/flags/br/br.gif",
 		"/flags/br/br.gif?x=1":         "/flags/br/br.gif",
@@ -149,6 +152,7 @@ func TestRequestPath(t *testing.T) {
 }
 
 func TestKeepAliveSequence(t *testing.T) {
+	t.Parallel()
 	in := "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello" +
 		"POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n" +
 		"GET /c HTTP/1.1\r\n\r\n"
@@ -180,6 +184,7 @@ func TestKeepAliveSequence(t *testing.T) {
 }
 
 func TestResponseFraming(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		method string
@@ -220,6 +225,7 @@ func TestResponseFraming(t *testing.T) {
 }
 
 func TestResponseErrors(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"HTTP/1.1 2000 OK\r\n\r\n",
 		"HTTP/1.1 20 OK\r\n\r\n",
@@ -236,6 +242,7 @@ func TestResponseErrors(t *testing.T) {
 }
 
 func TestBodyErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		mode   Mode
@@ -264,6 +271,7 @@ func TestBodyErrors(t *testing.T) {
 }
 
 func TestDiscard(t *testing.T) {
+	t.Parallel()
 	var b Body
 	b.Reset(reader("0123456789rest"), Length, 10)
 	if err := b.Discard(100); err != nil {
@@ -276,6 +284,7 @@ func TestDiscard(t *testing.T) {
 }
 
 func TestAddHeader(t *testing.T) {
+	t.Parallel()
 	for head, want := range map[string]string{
 		"HTTP/1.1 200 OK\r\nA: b\r\n\r\n": "HTTP/1.1 200 OK\r\nA: b\r\nX-Chaos-Fault: delay\r\n\r\n",
 		"HTTP/1.1 200 OK\nA: b\n\n":       "HTTP/1.1 200 OK\nA: b\nX-Chaos-Fault: delay\r\n\r\n",
@@ -290,6 +299,7 @@ func TestAddHeader(t *testing.T) {
 // left in the reader, for a relay to send with its body in one write, and
 // that a head arriving piecemeal is consumed as Read would.
 func TestResponsePeek(t *testing.T) {
+	t.Parallel()
 	const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
 	const in = head + "hello"
 	t.Run("whole", func(t *testing.T) {
@@ -321,6 +331,7 @@ func TestResponsePeek(t *testing.T) {
 // TestRequestHostPerRequest checks that the Host kept from one request on a
 // connection is not carried into the next: each request reports its own.
 func TestRequestHostPerRequest(t *testing.T) {
+	t.Parallel()
 	const in = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n" +
 		"GET /b HTTP/1.1\r\nHost: b\r\n\r\nGET /c HTTP/1.0\r\n\r\n"
 	for _, br := range []*bufio.Reader{reader(in), bufio.NewReader(strings.NewReader(in))} {
@@ -341,6 +352,7 @@ func TestRequestHostPerRequest(t *testing.T) {
 // TestValidValue checks the word-at-a-time value check against the plain
 // one for a forbidden byte at every position of a value longer than a word.
 func TestValidValue(t *testing.T) {
+	t.Parallel()
 	base := []byte("text/html; charset=utf-8 \t\x80\xff")
 	if !validValue(base) {
 		t.Fatalf("validValue(%q) = false; want true", base)
