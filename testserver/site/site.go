@@ -1,12 +1,14 @@
-// Package site is the HTTP side of the test servers: one handler that serves a
-// flag data set the way the book's LOCAL, DELAY and ERROR servers do.
+// Package site is the HTTP side of the test servers: a Site serves a flag
+// data set the way the book's LOCAL, DELAY and ERROR servers do.
 //
 //	LOCAL  answers at once
 //	DELAY  every GET waits a random 0.5–5.0 s first
 //	ERROR  every GET waits 0.5 s; 25 % of them answer 418 I'm a teapot
 //
-// The command testserver runs it on fixed ports; client tests run it
-// in-process:
+// Every answer is rendered once, when the Site is made. The command
+// testserver and the clients' in-process servers run a Site on a Server,
+// which speaks HTTP/1.1 on its own connections, faster than nginx serves
+// the same files. A Site is also an http.Handler, for client tests:
 //
 //	srv := httptest.NewServer(site.New(site.Config{Mode: site.Error, Seeded: true, Seed: 1}))
 //	base := srv.URL + "/flags"

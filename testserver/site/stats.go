@@ -4,7 +4,7 @@ import "sync/atomic"
 
 // Stats counts what a site has done since New or ResetStats.
 type Stats struct {
-	Requests       int64 // every request received
+	Requests       int64 // every request received (not heads refused as malformed, which never reach a site)
 	Served         int64 // 200 answers: a data file or the listing
 	NotFound       int64 // 404 answers
 	InjectedErrors int64 // failures injected in Error mode
