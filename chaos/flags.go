@@ -52,9 +52,11 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	apiPublic := fs.Bool("api-public", false, "let --api listen on, and answer, non-loopback addresses")
 	config := fs.String("config", "", "start the proxies declared in this JSON file")
 	name := fs.String("name", "main", "the command-line proxy's name in logs and the API")
-	dial := fs.String("dial-timeout", "5", "backend dial timeout: seconds or a Go duration")
-	idle := fs.String("idle-timeout", "120", "close keep-alive clients idle this long (0: never)")
-	header := fs.String("header-timeout", "10", "a request head must arrive within this long of its first byte (0: no limit)")
+	var dial, idle time.Duration
+	command.DurationVar(fs, &dial, "dial-timeout", 5*time.Second, "backend dial timeout: seconds or a Go duration")
+	command.DurationVar(fs, &idle, "idle-timeout", 120*time.Second, "close keep-alive clients idle this long (0: never)")
+	var header time.Duration
+	command.DurationVar(fs, &header, "header-timeout", 10*time.Second, "a request head must arrive within this long of its first byte (0: no limit)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	opts := behavior.AddFlags(fs)
 
@@ -73,20 +75,14 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		return nil, command.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	o := &options{apiAddr: *apiAddr, apiPublic: *apiPublic, quiet: *quiet}
-	var err error
-	if o.dialTimeout, err = fault.ParseDuration(*dial); err != nil || o.dialTimeout == 0 {
-		return nil, command.Usagef("--dial-timeout: want a positive duration, got %q", *dial)
-	}
-	if o.idleTimeout, err = fault.ParseDuration(*idle); err != nil {
-		return nil, command.Usagef("--idle-timeout: %v", err)
+	o.dialTimeout, o.idleTimeout = dial, idle
+	if o.dialTimeout == 0 {
+		return nil, command.Usagef("--dial-timeout: want a positive duration, got 0")
 	}
 	if o.idleTimeout == 0 {
 		o.idleTimeout = -1 // the proxy's "never"
 	}
-	if o.headerTimeout, err = fault.ParseDuration(*header); err != nil {
-		return nil, command.Usagef("--header-timeout: %v", err)
-	}
-	if o.headerTimeout == 0 {
+	if o.headerTimeout = header; o.headerTimeout == 0 {
 		o.headerTimeout = -1
 	}
 

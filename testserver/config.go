@@ -53,10 +53,10 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	}
 	fs.StringSliceVar(&only, "only", labels, "run only these servers: `LABEL[,LABEL]`")
 	fs.StringVar(&cfg.data, "data", "", "serve a folder or a .zip laid out as flags/<cc>/… from `PATH` (default: the embedded set)")
-	fs.DurationVar(&cfg.minDelay, "min-delay", 500*time.Millisecond, "DELAY's shortest wait `D`")
-	fs.DurationVar(&cfg.maxDelay, "max-delay", 5*time.Second, "DELAY's longest wait `D`")
+	command.DurationVar(fs, &cfg.minDelay, "min-delay", 500*time.Millisecond, "DELAY's shortest wait `D`: seconds (0.5) or a duration (500ms)")
+	command.DurationVar(fs, &cfg.maxDelay, "max-delay", 5*time.Second, "DELAY's longest wait `D`")
 	fs.Float64Var(&cfg.errorRate, "error-rate", 0.25, "ERROR's share `R` of failed GETs, 0 to 1")
-	fs.DurationVar(&cfg.errorDelay, "error-delay", 500*time.Millisecond, "ERROR's wait `D` before every GET")
+	command.DurationVar(fs, &cfg.errorDelay, "error-delay", 500*time.Millisecond, "ERROR's wait `D` before every GET")
 	fs.IntVar(&cfg.errorStatus, "error-status", 418, "ERROR's failure status `N`, 400 to 599")
 	fs.Int64Var(&cfg.seed, "seed", 0, "same seed `N`, same sequence of delays and errors (default: random)")
 	seedBy := fs.String("seed-by", "request", "with --seed, what picks a GET's delay and error besides the seed: request (its number) or path (its URL path: the same files fail on every run)")

@@ -310,10 +310,11 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"--delay-port", "8000"}, "--delay-port 8000 is also --local-port"},
 		{[]string{"--only", "remote"}, `--only takes LOCAL, DELAY, ERROR; got "remote"`},
 		{[]string{"--only", ""}, "--only needs at least one"},
-		{[]string{"--min-delay", "-1s"}, "--min-delay must not be negative"},
+		{[]string{"--min-delay", "-1s"}, `"--min-delay" flag: must not be negative`},
 		{[]string{"--min-delay", "2s", "--max-delay", "1s"}, "--max-delay 1s is below --min-delay 2s"},
 		{[]string{"--min-delay", "soon"}, `invalid argument "soon" for "--min-delay" flag`},
-		{[]string{"--error-delay", "-1ms"}, "--error-delay must not be negative"},
+		{[]string{"--error-delay", "-1ms"}, `"--error-delay" flag: must not be negative`},
+		{[]string{"--max-delay", "9e9"}, `"--max-delay" flag: must be at most 24h0m0s`},
 		{[]string{"--error-rate", "1.5"}, "--error-rate must be 0 to 1; got 1.5"},
 		{[]string{"--error-rate", "NaN"}, "--error-rate must be 0 to 1; got NaN"},
 		{[]string{"--error-status", "200"}, "--error-status must be an HTTP error status, 400 to 599; got 200"},
@@ -393,9 +394,9 @@ func TestRunPortInUse(t *testing.T) {
 // TestStopCutsWaitsShort: stopping does not wait for a DELAY wait in
 // progress; its client gets a 503 at once.
 func TestStopCutsWaitsShort(t *testing.T) {
-	cfg, err := parse([]string{"--only", "delay", "--delay-port", "0", "--min-delay", "1h", "--max-delay", "1h"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	cfg, err := parse([]string{"--only", "delay", "--delay-port", "0", "--min-delay", "3600", "--max-delay", "1h"}, io.Discard)
+	if err != nil || cfg.minDelay != time.Hour { // bare seconds, like the book's scripts
+		t.Fatalf("--min-delay 3600: %v, %v; want 1h", cfg.minDelay, err)
 	}
 	servers, err := listen(cfg, dataset.Embedded(), nil, io.Discard)
 	if err != nil {

@@ -43,6 +43,7 @@ type Config struct {
 	JSON        bool           // --json: one JSON object on stdout instead of the text report
 	Fail        bool           // --fail: exit 1 when any code ended in error
 	NoEmbed     bool           // --no-embed: never serve LOCAL/DELAY/ERROR in-process
+	MaxSize     int64          // --max-size: the largest body accepted, in bytes; DefaultMaxSize (1 MiB) by default
 	Extra       any            // what Command.Extra returned: the family's own options
 	Progress    string         // --progress: auto (default), tty, plain or none
 	Trace       string         // --trace FILE: the run in Chrome Trace Event JSON; "" for none
@@ -96,11 +97,12 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 	fs.SortFlags = false
 
 	var (
-		all    bool
-		every  bool
-		limit  = positive{name: "--limit N"}
-		maxReq = positive{name: "--max_req CONCURRENT"}
-		server string
+		all     bool
+		every   bool
+		limit   = positive{name: "--limit N"}
+		maxReq  = positive{name: "--max_req CONCURRENT"}
+		maxSize = size{n: DefaultMaxSize}
+		server  string
 	)
 	if !c.Simple {
 		fs.BoolVarP(&all, "all", "a", false, "get all available flags (the 194 codes of the embedded list)")
@@ -113,7 +115,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "output detailed progress info")
 	}
 	fs.Var(&cfg.Strategy, "strategy", "concurrency strategy `NAME`: "+strategy.List())
-	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "time limit `D` for each request")
+	command.DurationVar(fs, &cfg.Timeout, "timeout", 10*time.Second, "time limit `D` for each request: seconds (2.5) or a duration (500ms)")
 	fs.StringVar(&cfg.Dest, "dest", "downloaded", "`DIR` to save the flags in")
 	if !c.Simple {
 		fs.IntVar(&cfg.Retries, "retries", 0, "retry network errors, timeouts, 408, 429, 418 and 5xx up to `N` times")
@@ -123,6 +125,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		fs.StringVar(&cfg.Progress, "progress", "auto", "progress `MODE`: auto (tty on a terminal, else plain), tty, plain or none")
 		fs.StringVar(&cfg.Trace, "trace", "", "write every request's phases to `FILE` as a Chrome trace (open it in Perfetto)")
 		fs.StringVar(&cfg.Timeline, "timeline", "", "draw the run as an SVG waterfall in `FILE.svg`")
+		fs.Var(&maxSize, "max-size", "the largest body `SIZE` accepted, decompressed: bytes, or with k, M (1024, 1024²)")
 	}
 	fs.BoolVar(&cfg.NoEmbed, "no-embed", false, "never serve LOCAL, DELAY or ERROR in-process")
 	if c.Extra != nil {
@@ -145,6 +148,7 @@ func (c Command) Parse(args []string, stdout io.Writer) (Config, error) {
 		return Config{}, command.Usagef("--server LABEL must be one of %s, or an http(s):// base URL; got %q",
 			strings.Join(servers.Labels, ", "), server)
 	}
+	cfg.MaxSize = maxSize.n
 	if cfg.Timeout <= 0 {
 		return Config{}, command.Usagef("--timeout must be > 0; got %s", cfg.Timeout)
 	}
@@ -257,14 +261,62 @@ func (p *positive) String() string {
 
 func (p *positive) Set(s string) error {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return fmt.Errorf("%s must be >= 1", p.name)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return fmt.Errorf("%s must be a whole number >= 1; got %q, far too large", p.name, s)
+	case err != nil:
+		return fmt.Errorf("%s must be a whole number >= 1; got %q, not a number", p.name, s)
+	case n < 1:
+		return fmt.Errorf("%s must be >= 1; got %d", p.name, n)
 	}
 	p.n, p.set = n, true
 	return nil
 }
 
 func (p *positive) Type() string { return "N" }
+
+// DefaultMaxSize is --max-size's default: the largest flag is about 40 kB,
+// and a thousand bodies of 1 MiB are still memory a laptop has.
+const DefaultMaxSize = 1 << 20
+
+// maxMaxSize bounds --max-size: a flag of a gigabyte is a mistake.
+const maxMaxSize = 1 << 30
+
+// size is a pflag.Value for --max-size: a byte count, with an optional k
+// or M (binary multiples, like the chaos proxy's sizes).
+type size struct{ n int64 }
+
+func (s *size) String() string {
+	switch {
+	case s.n > 0 && s.n%(1<<20) == 0:
+		return fmt.Sprintf("%dM", s.n>>20)
+	case s.n > 0 && s.n%(1<<10) == 0:
+		return fmt.Sprintf("%dk", s.n>>10)
+	}
+	return fmt.Sprint(s.n)
+}
+
+func (s *size) Set(v string) error {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"k", 1 << 10}, {"K", 1 << 10}, {"M", 1 << 20}} {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = rest, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 1 || n > maxMaxSize/mult {
+		return fmt.Errorf("--max-size SIZE must be a byte count from 1 to 1024M, like 40000, 64k or 2M; got %q", v)
+	}
+	s.n = n * mult
+	return nil
+}
+
+func (s *size) Type() string { return "size" }
 
 // cleanPflagError rewords pflag's errors: `invalid argument "x" for "-r,
 // --retries" flag: must be an integer` becomes `invalid value "x" for

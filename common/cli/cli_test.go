@@ -111,7 +111,7 @@ func TestParseOptions(t *testing.T) {
 	}
 	want := Config{
 		Codes: cfg.Codes, Server: cfg.Server, Strategy: "loop", Concurrency: 5,
-		Timeout: 10 * time.Second, Dest: "downloaded", Writers: 4,
+		Timeout: 10 * time.Second, Dest: "downloaded", Writers: 4, MaxSize: 1 << 20,
 	}
 	if cfg.Server.Label != "LOCAL" || cfg.Server.BaseURL != "http://localhost:8000/flags" {
 		t.Errorf("default server = %+v; want LOCAL http://localhost:8000/flags", cfg.Server)
@@ -120,7 +120,7 @@ func TestParseOptions(t *testing.T) {
 		t.Errorf("defaults = %+v; want %+v", cfg, want)
 	}
 
-	cfg, err = flags2.Parse([]string{"-v", "-s", "error", "--timeout", "2s", "--dest", "/tmp/x",
+	cfg, err = flags2.Parse([]string{"-v", "-s", "error", "--timeout", "2", "--dest", "/tmp/x", "--max-size", "64k",
 		"--retries", "3", "--writers", "0", "--json", "--fail", "--no-embed", "--strategy", "pool"}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +128,7 @@ func TestParseOptions(t *testing.T) {
 	want = Config{
 		Codes: cfg.Codes, Server: cfg.Server, Strategy: "pool", Concurrency: 20, Verbose: true,
 		Timeout: 2 * time.Second, Dest: "/tmp/x", Retries: 3, Writers: 0, JSON: true, Fail: true, NoEmbed: true,
+		MaxSize: 64 << 10,
 	}
 	if cfg.Server.Label != "ERROR" {
 		t.Errorf("-s error: server = %+v; want ERROR", cfg.Server)
@@ -146,7 +147,7 @@ func equalConfig(a, b Config) bool {
 	return slices.Equal(a.Codes, b.Codes) && a.Server == b.Server && a.Strategy == b.Strategy &&
 		a.Concurrency == b.Concurrency && a.Verbose == b.Verbose && a.Timeout == b.Timeout &&
 		a.Dest == b.Dest && a.Retries == b.Retries && a.Writers == b.Writers && a.JSON == b.JSON &&
-		a.Fail == b.Fail && a.NoEmbed == b.NoEmbed
+		a.Fail == b.Fail && a.NoEmbed == b.NoEmbed && a.MaxSize == b.MaxSize
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -161,17 +162,23 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"é"}, `got "é"`},
 		{[]string{"-m", "0"}, "--max_req CONCURRENT must be >= 1"},
 		{[]string{"-m", "-3"}, "--max_req CONCURRENT must be >= 1"},
-		{[]string{"-m", "x"}, "--max_req CONCURRENT must be >= 1"},
+		{[]string{"-m", "abc"}, `--max_req CONCURRENT must be a whole number >= 1; got "abc", not a number`},
+		{[]string{"-m", "99999999999999999999"}, "far too large"},
 		{[]string{"-m"}, "flag needs an argument"},
 		{[]string{"-l", "0"}, "--limit N must be >= 1"},
-		{[]string{"--limit", "two"}, "--limit N must be >= 1"},
+		{[]string{"-l", "abc"}, `--limit N must be a whole number >= 1; got "abc", not a number`},
+		{[]string{"--max-size", "0"}, "--max-size SIZE must be a byte count from 1 to 1024M"},
+		{[]string{"--max-size", "2G"}, `got "2G"`},
+		{[]string{"--max-size", "2048M"}, `got "2048M"`},
 		{[]string{"-s", "NOWHERE"}, "--server LABEL must be one of LOCAL, DELAY, ERROR, REMOTE"},
 		{[]string{"-s", "ftp://x/flags"}, `--server: unknown server "ftp://x/flags"`},
 		{[]string{"-s", "http://"}, `--server: bad server URL "http://": no host`},
 		{[]string{"-s", "http://exa mple.com/flags"}, `--server: bad server URL "http://exa mple.com/flags": `},
 		{[]string{"--strategy", "threads"}, `invalid value "threads" for --strategy: must be one of sequential, pool, loop`},
 		{[]string{"--timeout", "0s"}, "--timeout must be > 0"},
-		{[]string{"--timeout", "soon"}, `invalid value "soon" for --timeout: `},
+		{[]string{"--timeout", "soon"}, `invalid value "soon" for --timeout: want seconds (0.5) or a duration (500ms)`},
+		{[]string{"--timeout", "-5"}, `invalid value "-5" for --timeout: must not be negative`},
+		{[]string{"--timeout", "9e9"}, `invalid value "9e9" for --timeout: must be at most 24h0m0s`},
 		{[]string{"--retries", "x"}, `invalid value "x" for --retries: must be an integer`},
 		{[]string{"--retries", "-1"}, "--retries N must be >= 0"},
 		{[]string{"--writers", "-1"}, "--writers N must be >= 0"},

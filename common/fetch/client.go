@@ -11,8 +11,15 @@
 // Failures are typed: *HTTPError for a status other than 200 (IsNotFound
 // tells a missing flag from a failing server), *TimeoutError for an attempt
 // that ran out of time, *TruncatedError for a body cut short,
-// *TooLargeError, and the *url.Error of net/http for network failures
-// (refused, reset). Describe puts any of them in a few plain words.
+// *TooLargeError for a body over the client's limits, and the *url.Error of
+// net/http for network failures (refused, reset). Describe puts any of them
+// in a few plain words.
+//
+// Memory stays bounded whatever a server does: a body may not pass
+// Config.MaxBodySize (1 MiB by default), counted after decompression, so a
+// gzip bomb stops there too; a body's buffer grows only as its bytes
+// arrive, never from what Content-Length promises; and all the bodies being
+// read at once share one budget (Config.MemoryBudget, 16 MiB).
 //
 // Retries are opt-in (Config.Retries). Network errors, timeouts, truncated
 // bodies, 408, 429, 418 (the status the book's error server injects) and
@@ -22,7 +29,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,10 +52,6 @@ const (
 	// only keeps connections a busy caller would have to reopen anyway.
 	DefaultConcurrency = 100
 )
-
-// MaxBodySize caps the body Get reads; a longer body is a *TooLargeError.
-// The largest flag is about 40 KB; 16 MiB leaves room for any real data set.
-const MaxBodySize = 16 << 20
 
 // maxRetryAfter caps the wait a server can ask for with Retry-After: a
 // downloader that sleeps an hour because a header said so looks hung.
@@ -77,6 +79,14 @@ type Config struct {
 	// Transport sends the requests. nil means a *http.Transport tuned for
 	// Concurrency (see the package comment).
 	Transport http.RoundTripper
+	// MaxBodySize caps one body, counted after decompression; a longer
+	// one is a *TooLargeError. 0 means DefaultMaxBodySize (1 MiB).
+	MaxBodySize int64
+	// MemoryBudget caps the bytes of buffer held by all the bodies being
+	// read at once; a body that finds it spent is a *TooLargeError. 0 means
+	// DefaultMemoryBudget (16 MiB); it is never less than two bodies of
+	// MaxBodySize.
+	MemoryBudget int64
 }
 
 // Response is the outcome of Get. It is returned with errors too: Attempts
@@ -98,6 +108,8 @@ type Client struct {
 	base    time.Duration
 	cap     time.Duration
 
+	bodies *bodyReader
+
 	randMu sync.Mutex // guards rand, which is not safe for concurrent use
 	rand   *rand.Rand
 
@@ -113,6 +125,7 @@ func New(cfg Config) *Client {
 		base:    orDefault(cfg.BackoffBase, DefaultBackoffBase),
 		cap:     orDefault(cfg.BackoffCap, DefaultBackoffCap),
 		rand:    cfg.Rand,
+		bodies:  newBodyReader(cfg.MaxBodySize, cfg.MemoryBudget),
 	}
 	rt := cfg.Transport
 	if rt == nil {
@@ -315,7 +328,7 @@ func (c *Client) attempt(ctx context.Context, url string, tr *Trace, n int) (a a
 		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 		return a
 	}
-	a.body, a.err = readBody(url, res)
+	a.body, a.err = c.bodies.read(url, res)
 	return a
 }
 
@@ -327,49 +340,6 @@ func timedOut(actx context.Context, err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// readBody reads the whole body, at most MaxBodySize bytes, and checks it
-// against its Content-Length.
-func readBody(url string, res *http.Response) ([]byte, error) {
-	want := res.ContentLength
-	if want > MaxBodySize {
-		return nil, &TooLargeError{URL: url, Limit: MaxBodySize}
-	}
-	if want >= 0 {
-		return readKnown(url, res.Body, want)
-	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(res.Body, MaxBodySize+1))
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("get %s: reading body: %w", url, err)
-	case n > MaxBodySize:
-		return nil, &TooLargeError{URL: url, Limit: MaxBodySize}
-	}
-	return buf.Bytes(), nil
-}
-
-// readKnown reads a body of a known length into one exact allocation;
-// bytes.Buffer would double its buffer just to see the end of the stream,
-// which at a thousand requests at once is a good share of the heap.
-func readKnown(url string, body io.Reader, want int64) ([]byte, error) {
-	buf := make([]byte, want)
-	n, err := io.ReadFull(body, buf)
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) && want > 0:
-		// net/http reports a short body as io.ErrUnexpectedEOF; say how short.
-		return nil, &TruncatedError{URL: url, Got: int64(n), Want: want}
-	case err != nil:
-		return nil, fmt.Errorf("get %s: reading body: %w", url, err)
-	}
-	// net/http stops at Content-Length; reading on lets it see the end and
-	// reuse the connection.
-	var probe [1]byte
-	if _, err := body.Read(probe[:]); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("get %s: reading body: %w", url, err)
-	}
-	return buf, nil
 }
 
 // sleep waits for d or until ctx is done.

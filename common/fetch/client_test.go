@@ -299,12 +299,12 @@ func TestGetBodyTooLarge(t *testing.T) {
 		h    http.HandlerFunc
 	}{
 		{"announced", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", fmt.Sprint(fetch.MaxBodySize+1))
+			w.Header().Set("Content-Length", fmt.Sprint(fetch.DefaultMaxBodySize+1))
 			w.WriteHeader(http.StatusOK) // and no body: the client must not wait for it
 		}},
 		{"chunked", func(w http.ResponseWriter, r *http.Request) {
 			chunk := make([]byte, 1<<20)
-			for range fetch.MaxBodySize>>20 + 1 {
+			for range fetch.DefaultMaxBodySize>>20 + 1 {
 				if _, err := w.Write(chunk); err != nil {
 					return
 				}
@@ -319,7 +319,7 @@ func TestGetBodyTooLarge(t *testing.T) {
 			if !errors.As(err, &tle) {
 				t.Fatalf("Get error = %v; want *TooLargeError", err)
 			}
-			if got, want := fetch.Describe(err), "body too large: over 16 MiB"; got != want {
+			if got, want := fetch.Describe(err), "body too large: over 1 MiB"; got != want {
 				t.Errorf("Describe = %q; want %q", got, want)
 			}
 			if resp.Attempts != 1 {

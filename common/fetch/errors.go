@@ -78,19 +78,35 @@ func (e *TruncatedError) Error() string {
 	return fmt.Sprintf("body truncated: %d of %d bytes", e.Got, e.Want)
 }
 
-// TooLargeError is a body longer than MaxBodySize. Get stops reading it
-// rather than let one bad answer take the memory of the whole run.
+// TooLargeError is a body longer than the client's limit on one body
+// (Config.MaxBodySize), or, with Shared, a body that found the memory
+// budget of all the bodies being read at once (Config.MemoryBudget) spent.
+// Get stops reading rather than let bad answers take the memory of the run.
 type TooLargeError struct {
-	URL   string
-	Limit int64
+	URL    string
+	Limit  int64
+	Shared bool // the limit is the budget shared by the bodies in flight
 }
 
-// Error returns "body too large: over 16 MiB".
+// Error returns "body too large: over 1 MiB", or, for the shared budget,
+// "body too large: bodies in flight over 16 MiB".
 func (e *TooLargeError) Error() string {
+	size := fmt.Sprintf("%d bytes", e.Limit)
 	if e.Limit%(1<<20) == 0 {
-		return fmt.Sprintf("body too large: over %d MiB", e.Limit>>20)
+		size = fmt.Sprintf("%d MiB", e.Limit>>20)
 	}
-	return fmt.Sprintf("body too large: over %d bytes", e.Limit)
+	if e.Shared {
+		return "body too large: bodies in flight over " + size
+	}
+	return "body too large: over " + size
+}
+
+// IsUnreachable reports whether err says that nothing answers at the
+// server's address: a refused connection or a host name that does not
+// exist. A timeout is not one: something may be there, only slow.
+func IsUnreachable(err error) bool {
+	var dns *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dns) && dns.IsNotFound
 }
 
 // Describe says in a few plain words what went wrong, for one-line reports:

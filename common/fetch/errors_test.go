@@ -36,6 +36,7 @@ func TestDescribe(t *testing.T) {
 		{&fetch.TruncatedError{URL: u, Got: 100, Want: 2000}, "body truncated: 100 of 2000 bytes"},
 		{&fetch.TooLargeError{URL: u, Limit: 16 << 20}, "body too large: over 16 MiB"},
 		{&fetch.TooLargeError{URL: u, Limit: 1000}, "body too large: over 1000 bytes"},
+		{&fetch.TooLargeError{URL: u, Limit: 16 << 20, Shared: true}, "body too large: bodies in flight over 16 MiB"},
 		{dial(syscall.ECONNREFUSED), "connection refused"},
 		{urlErr(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), "connection reset"},
 		{dial(syscall.EHOSTUNREACH), "host unreachable"},

@@ -61,7 +61,7 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 		defer stop()
 	}
 
-	fc := fetch.Config{Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, Retries: cfg.Retries}
+	fc := fetch.Config{Concurrency: cfg.Concurrency, Timeout: cfg.Timeout, Retries: cfg.Retries, MaxBodySize: cfg.MaxSize}
 	if f.Tune != nil {
 		f.Tune(&fc)
 	}
@@ -155,12 +155,13 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 }
 
 // unreachable returns the one reason every code failed for, when no request
-// got an answer at all and they all failed alike (a refused connection, an
-// unknown host); otherwise "".
+// got an answer at all and they all failed alike because nothing answers
+// at the address (a refused connection, an unknown host); otherwise "". A
+// server that is up but slow, or a timeout too short, gets no hint.
 func unreachable(t *report.Tally) string {
 	reason := ""
 	for _, r := range t.Results() {
-		if r.Status != report.Error || r.HTTPStatus != 0 || r.Detail == "" || reason != "" && r.Detail != reason {
+		if r.Status != report.Error || r.HTTPStatus != 0 || !fetch.IsUnreachable(r.Err) || reason != "" && r.Detail != reason {
 			return ""
 		}
 		reason = r.Detail

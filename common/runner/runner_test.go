@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -182,7 +184,7 @@ func TestTwoRunsShareAFolder(t *testing.T) {
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	code, _, stderr := runJSON(t, ctx, family(fakeTask(30, cancel), otherFS), "B", "C", "-m", "3", "--dest", dest)
+	code, _, stderr := runJSON(t, ctx, family(fakeTask(30, cancel), otherFS), "B", "C", "--strategy", "sequential", "--writers", "1", "--dest", dest)
 	if code != command.ExitInterrupted || stderr != "" {
 		t.Fatalf("interrupted run: exit %d, stderr %q; want %d and nothing", code, stderr, command.ExitInterrupted)
 	}
@@ -333,6 +335,51 @@ func TestSavedBeforeCountedSyncedBeforeReport(t *testing.T) {
 			}
 			if n := len(listDir(t, dest)); n != 26 {
 				t.Errorf("dest holds %d files; want 26", n)
+			}
+		})
+	}
+}
+
+// getTask fetches {base}/{cc} with the run's client: a real request.
+func getTask(client *fetch.Client, cfg cli.Config) engine.Task {
+	return func(ctx context.Context, cc string, gate fetch.Gate) engine.Outcome {
+		resp, err := client.Get(ctx, cfg.Server.BaseURL+"/"+cc, gate)
+		r := report.Result{CC: cc, Attempts: resp.Attempts, HTTPStatus: resp.StatusCode, Status: report.Error, Err: err}
+		if err != nil {
+			r.Detail = fetch.Describe(err)
+			return engine.Outcome{Result: r}
+		}
+		r.Status, r.File = report.OK, cc+".gif"
+		return engine.Outcome{Result: r, Save: resp.Body}
+	}
+}
+
+// TestUpHint: the "is it up?" hint follows a refused connection, never a
+// timeout of a server that is up but slow.
+func TestUpHint(t *testing.T) {
+	t.Parallel()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there now
+	tests := []struct {
+		name, base string
+		hint       bool
+	}{
+		{"refused", closed.URL + "/flags", true},
+		{"timeout", hang.URL + "/flags", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := family(getTask, nil).Run(context.Background(),
+				[]string{"BR", "CN", "-s", tt.base, "--timeout", "0.05", "--no-embed", "--dest", t.TempDir()}, &stdout, &stderr)
+			if code != command.ExitOK || !strings.Contains(stdout.String(), "2 errors.") {
+				t.Fatalf("exit %d, report %q; want 0 and 2 errors", code, stdout.String())
+			}
+			if got := strings.Contains(stderr.String(), "is "+tt.base+" up?"); got != tt.hint {
+				t.Errorf("hint shown = %v; want %v\nstderr: %s", got, tt.hint, stderr.String())
 			}
 		})
 	}
