@@ -267,7 +267,7 @@ func (p *positive) Set(s string) error {
 	case err != nil:
 		return fmt.Errorf("%s must be a whole number >= 1; got %q, not a number", p.name, s)
 	case n < 1:
-		return fmt.Errorf("%s must be >= 1; got %d", p.name, n)
+		return fmt.Errorf("%s must be >= 1", p.name) // the book's words
 	}
 	p.n, p.set = n, true
 	return nil
