@@ -50,11 +50,12 @@ func (t *tracker) left() time.Duration {
 }
 
 func (t *tracker) begin(c *cell, rep int) {
+	t.total = max(t.total, t.done+1) // a noisy cell's extra run
 	if t.w == nil || !t.term {
 		return
 	}
 	fmt.Fprintf(t.w, "\r\033[K[%d/%d] %s %s %s m=%s rep %d/%d · %s, about %s left",
-		t.done+1, t.total, c.label, c.server, c.codes, rung(c.m), rep+1, c.reps,
+		t.done+1, t.total, c.label, c.server, c.codes, rung(c.m), rep+1, max(c.reps, rep+1),
 		time.Since(t.start).Round(time.Second), t.left().Round(time.Second))
 }
 
