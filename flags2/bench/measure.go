@@ -63,7 +63,11 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 		maxReps = max(maxReps, c.reps)
 	}
 	// Each round runs every cell that still wants a run: first the planned
-	// reps, then, while the budget allows, one more for each noisy cell.
+	// reps, then one more for each noisy cell, while the cell's budget
+	// allows and the extra runs have taken less than half the time of the
+	// planned ones: on a busy machine most short cells are noisy, and
+	// repeating all of them would triple the time of the bench.
+	var planned, extra time.Duration
 	for round := 0; ; round++ {
 		var due []*cell
 		for _, c := range cells {
@@ -71,10 +75,13 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 				due = append(due, c)
 			}
 		}
-		if len(due) == 0 {
+		if len(due) == 0 || round >= maxReps && extra >= planned/2 {
 			break
 		}
 		for _, c := range due {
+			if round >= maxReps && extra >= planned/2 {
+				break
+			}
 			prog.begin(c, len(c.runs))
 			r, err := runCell(ctx, cfg, progs, c, servers[c.server])
 			if err != nil {
@@ -88,6 +95,11 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 			}
 			c.runs = append(c.runs, r)
 			c.spent += r.wall
+			if round < maxReps {
+				planned += r.wall
+			} else {
+				extra += r.wall
+			}
 			prog.end(c, r.wall)
 		}
 	}

@@ -26,7 +26,7 @@ const (
 	DefaultSVG       = "bench.svg"
 	DefaultFaultsSVG = "bench-faults.svg"
 	DefaultNoise     = 0.25
-	DefaultMaxReps   = 10
+	DefaultMaxReps   = 6
 	DefaultSubset    = 10
 )
 

@@ -232,3 +232,29 @@ func TestNoisyCellsGetMoreRuns(t *testing.T) {
 		t.Errorf("%d rows; want %d", len(res.Rows), len(want))
 	}
 }
+
+// TestNoiseBudget: when every cell is noisy, the extra runs stop once they
+// have taken half the time of the planned ones, however many each cell
+// could still have.
+func TestNoiseBudget(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Client: "fake", Strategies: []string{"loop"}, Servers: []string{"LOCAL"}, Codes: []string{"-a"},
+		Ladder: []int{1, 10, 100, 1000}, Reps: 3, MaxReps: 20, MaxCell: time.Minute, Noise: 0.25}
+	cfg.runCell = func(_ context.Context, _ Config, _ programs, c *cell, _ endpoint) (run, error) {
+		d := time.Duration(100+200*(len(c.runs)%2)) * time.Millisecond
+		return run{elapsed: d, wall: d, requests: int64(c.n), report: true}, nil
+	}
+	res, err := Measure(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, r := range res.Rows {
+		runs += r.Reps
+	}
+	// Planned: 4 cells × (100+300+100 ms) = 2s; half of it is 1s of extra
+	// runs of 300 ms each: four, the last started before the budget ran out.
+	if extra := runs - 12; extra != 4 {
+		t.Errorf("%d extra runs; want 4, as many as start within half the planned 2s", extra)
+	}
+}

@@ -46,7 +46,7 @@ func (t *tracker) left() time.Duration {
 	if t.done > 0 {
 		per = max(0, (t.spent-t.idealDone)/time.Duration(t.done))
 	}
-	return t.idealLeft + time.Duration(t.total-t.done)*per
+	return max(0, t.idealLeft+time.Duration(t.total-t.done)*per)
 }
 
 func (t *tracker) begin(c *cell, rep int) {
