@@ -286,9 +286,8 @@ func pointMark(r Row) string {
 	if r.Extrapolated {
 		marks = append(marks, fmt.Sprintf("~ from %d codes", r.MeasuredOn))
 	}
-	if r.Noisy {
-		marks = append(marks, "noisy")
-	}
+	// A noisy point is only hollow: noisy cells are many on a busy machine,
+	// and their labels would cover the lines.
 	if r.ExitStatus != 0 {
 		marks = append(marks, fmt.Sprintf("exit %d", r.ExitStatus))
 	}

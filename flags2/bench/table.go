@@ -19,7 +19,7 @@ func WriteTable(w io.Writer, res Result) error {
 	bw := bufio.NewWriter(w)
 	cfg := res.Config
 	fmt.Fprintf(bw, "flags2 bench · client %s · %s · %s · %s\n", ClientName(cfg.Client), serversLine(cfg), repsLine(cfg), cores(res.Cores))
-	fmt.Fprintf(bw, "%-10s  %-6s  %-5s  %4s  %4s  %8s  %6s  %8s  %6s  %5s  %6s  %5s  %6s  %s\n",
+	fmt.Fprintf(bw, "%-10s  %-6s  %-5s  %4s  %4s  %9s  %6s  %8s  %6s  %5s  %6s  %5s  %6s  %s\n",
 		"strategy", "server", "codes", "m", "reps", "median", "spread", "req/s", "req/cc", "peak", "errors", "eff", "rss MB", "note")
 	var prev Row
 	seq := false
@@ -45,7 +45,7 @@ func WriteTable(w io.Writer, res Result) error {
 		if r.Extrapolated {
 			median = "~" + median
 		}
-		line := fmt.Sprintf("%-10s  %-6s  %-5s  %4s  %4d  %8s  %6s  %8.0f  %6.2f  %5d  %6d  %5s  %6.1f  %s",
+		line := fmt.Sprintf("%-10s  %-6s  %-5s  %4s  %4d  %9s  %6s  %8.0f  %6.2f  %5d  %6d  %5s  %6.1f  %s",
 			r.Strategy, r.Server, r.Codes, m, r.Reps, median, spread, r.ReqPerS, r.PerCode, r.PeakInFlight, r.Errors, eff,
 			float64(r.PeakRSSKB)/1024, strings.Join(rowNotes(r), ", "))
 		fmt.Fprintln(bw, strings.TrimRight(line, " "))
