@@ -12,7 +12,9 @@
 //
 // flags2 bench [options] is the experiment runner of package
 // flagsuite/flags2/bench: every strategy over a ladder of concurrency against
-// the embedded LOCAL, DELAY and ERROR servers, as a table and an SVG plot.
+// the embedded LOCAL, DELAY and ERROR servers, as a table and an SVG plot;
+// flags2 bench --faults runs the error-handling experiments (error rate ×
+// retries, delay × timeout, chaos behaviours × strategy).
 // "bench" can never be a country code, so the book's command lines are
 // untouched.
 //

@@ -1,7 +1,8 @@
 // Package bench is the experiment runner behind "flags2 bench": it measures
 // the client's strategies over a ladder of concurrency against in-process
 // LOCAL, DELAY and ERROR servers, and reports the book's timing comparisons
-// as a table, JSON or CSV, and an SVG plot.
+// as a table, JSON or CSV, and an SVG plot. With --faults it runs the
+// error-handling experiments instead (see Faults and MeasureFaults).
 //
 // Each measured run is a child process: this program (or --client) run as
 // flags2 with --json, so that the time is the client's own elapsed_s (from
@@ -9,15 +10,19 @@
 // the memory is that run's own peak RSS, from the child's rusage. The
 // servers stay in this process, on free loopback ports; each run gets a
 // fresh site, so its stats (peak in-flight, requests, injected errors)
-// are its own and ERROR replays the same seeded sequence of failures.
+// are its own and ERROR replays the same seeded sequence of failures. What
+// the server did for each code (its ledger, read from the site's request
+// log) is the measure of every client alike: requests per code, codes asked
+// for, codes failed. A run that did not do its work is no measurement: the
+// bench stops with the command's stderr.
 //
-//	plan: strategies × servers × code sets × ladder ──► cells (skips, reps)
-//	        │ for rep 1..R, every cell that still needs one
+//	plan: strategies × servers × code sets × ladder ──► cells (skips, subsets, reps)
+//	        │ for rep 1..R, every cell that still needs one; then noisy cells again
 //	        ▼
-//	  fresh site ◄── child process: flags2 --json … ──► run{elapsed, rss, …}
+//	  fresh site + ledger ◄── child process: flags2 --json … ──► run{elapsed, rss, …}
 //	        │
 //	        ▼
-//	  rows (median, spread, req/s, peak, errors, efficiency) ──► table | JSON | CSV, SVG
+//	  rows (median, spread, noisy, req/s, req/cc, peak, errors, efficiency) ──► table | JSON | CSV, SVG
 package bench
 
 import (
