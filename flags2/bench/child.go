@@ -21,6 +21,7 @@ type run struct {
 	requests int64         // requests the server received
 	peak     int64         // the most requests in flight at the server at once
 	codes    int           // codes the server received requests for
+	paths    int           // the most files the client asked for of one code
 	errors   int           // errors the client reported; for a command without a report, the codes the server failed
 	failed   int           // codes the server failed (see ledger.view): what a client should count as errors
 	injected int64         // failures the server injected
@@ -123,7 +124,7 @@ func runOnce(ctx context.Context, cfg Config, progs programs, c *cell, srv endpo
 	}
 	wall := time.Duration(lr.WallNS)
 	r := run{
-		elapsed: wall, wall: wall, requests: sc.requests, peak: sc.peak, codes: sc.view.codes,
+		elapsed: wall, wall: wall, requests: sc.requests, peak: sc.peak, codes: sc.view.codes, paths: sc.view.paths,
 		errors: sc.view.failed, failed: sc.view.failed, injected: sc.injected, rssKB: lr.MaxRSSKB, exit: lr.Exit,
 	}
 

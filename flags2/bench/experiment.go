@@ -335,7 +335,9 @@ func expRows(cfg Config, cells []*expCell) []ExpRow {
 		var oks, notFounds []int
 		var p99s []float64
 		kinds := map[string]int{}
+		q := 1 // the files a code needs, each of which must arrive: 2 for flags3
 		for _, r := range c.runs {
+			q = max(q, r.paths)
 			oks = append(oks, r.ok)
 			notFounds = append(notFounds, r.notFound)
 			p99s = append(p99s, r.p99ms)
@@ -356,14 +358,16 @@ func expRows(cfg Config, cells []*expCell) []ExpRow {
 			}
 			return strings.Compare(a.Kind, b.Kind)
 		})
+		// Theory for one file is p; a code needs all q of its files, each
+		// drawn on its own path: p^q.
 		switch c.experiment {
 		case expErrors:
 			rate := c.rate
 			row.ErrorRate = &rate
-			row.TheoryPct = ptr(round(100*(1-math.Pow(rate, float64(c.retries+1))), 1))
+			row.TheoryPct = ptr(round(100*math.Pow(1-math.Pow(rate, float64(c.retries+1)), float64(q)), 1))
 		case expTimeouts:
 			row.Delay = c.delay.String()
-			row.TheoryPct = ptr(round(100*shareUnder(c.delay, c.timeout), 1))
+			row.TheoryPct = ptr(round(100*math.Pow(shareUnder(c.delay, c.timeout), float64(q)), 1))
 		}
 		rows = append(rows, row)
 	}

@@ -78,8 +78,9 @@ func WriteFaultsTable(w io.Writer, res ExpResult) error {
 	bw.WriteString("\n")
 	for _, line := range []string{
 		"ok %: codes downloaded / codes the data set has (194 of -a; -e asks for 482 more that are 404).",
-		"theory: errors 1 - rate^(retries+1), a code lost only if every attempt fails; timeouts the share",
-		"  of the range under the timeout.  errors: codes in error, by kind (the most in one run).",
+		"theory: errors 1 - rate^(retries+1), a file lost only if every attempt fails; timeouts the share",
+		"  of the range under the timeout; raised to the power q for a client that needs q files a code",
+		"  (2 for flags3).  errors: codes in error, by kind (the most in one run).",
 		"req/cc: requests the server received per code, the retries' cost.  median: the client's own",
 		"  elapsed_s.  p99 ms: the client's 99th percentile request latency.  Each cell is a separate",
 		"  client process; the faults are seeded (--seed), so a rerun meets the same ones.",

@@ -270,3 +270,24 @@ func TestErrorKind(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorRatesFlags3: a client that needs two files a code (flags3) loses
+// a code when either file is lost, so its theory is squared; the server's
+// ledger tells the bench how many files a code took.
+func TestErrorRatesFlags3(t *testing.T) {
+	t.Parallel()
+	rows := faultsJSON(t, "--client", flags3(t), "--error-rates", "0.5", "--retries", "0,1", "--seed", "3", "--dest", memDir(t))
+	if len(rows) != 2 {
+		t.Fatalf("%d rows; want 2", len(rows))
+	}
+	for _, r := range rows {
+		retries, ok := r["retries"].(float64), r["ok"].(float64)
+		p := math.Pow(1-math.Pow(0.5, retries+1), 2)
+		if got := r["theory_pct"].(float64); math.Abs(got-100*p) > 0.05 {
+			t.Errorf("retries %g: theory %g%%; want %.1f%%, squared for two files", retries, got, 100*p)
+		}
+		if sd := math.Sqrt(194 * p * (1 - p)); math.Abs(ok-194*p) > 3.5*sd+1 {
+			t.Errorf("retries %g: %g of 194 ok; theory %.1f ± %.1f", retries, ok, 194*p, 3.5*sd)
+		}
+	}
+}

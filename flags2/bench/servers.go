@@ -108,6 +108,7 @@ func (l *ledger) note(path string, status int) {
 type codeView struct {
 	codes  int // codes with at least one request: /flags/<cc>/…
 	failed int // codes whose last answers include a failure other than 404, and no 404
+	paths  int // the most files asked for of one code: 1 for flags2, 2 for flags3
 }
 
 // view groups the ledger by code. A code is failed as the clients count
@@ -116,7 +117,10 @@ type codeView struct {
 func (l *ledger) view() codeView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	type state struct{ failed, missing bool }
+	type state struct {
+		failed, missing bool
+		paths           int
+	}
 	codes := map[string]state{}
 	for path, status := range l.last {
 		rest, ok := strings.CutPrefix(path, "/flags/")
@@ -131,6 +135,7 @@ func (l *ledger) view() codeView {
 		case status != http.StatusOK:
 			st.failed = true
 		}
+		st.paths++
 		codes[cc] = st
 	}
 	v := codeView{codes: len(codes)}
@@ -138,6 +143,7 @@ func (l *ledger) view() codeView {
 		if st.failed && !st.missing {
 			v.failed++
 		}
+		v.paths = max(v.paths, st.paths)
 	}
 	return v
 }
