@@ -274,12 +274,12 @@ func TestInterrupt(t *testing.T) {
 					t.Errorf("left behind: %s", e.Name())
 				}
 			}
-			var downloaded, notAttempted int
+			var downloaded, cancelled, notStarted int
 			fmt.Sscanf(out[strings.Index(out, "----\n")+5:], "%d flags downloaded.", &downloaded)
-			fmt.Sscanf(out[strings.Index(out, "interrupted: ")+13:], "%d codes not attempted", &notAttempted)
-			if downloaded != len(entries) || downloaded+notAttempted != 194 || notAttempted == 0 {
-				t.Errorf("downloaded %d, not attempted %d, files %d; want files = downloaded and a sum of 194",
-					downloaded, notAttempted, len(entries))
+			fmt.Sscanf(out[strings.Index(out, "interrupted: ")+13:], "%d cancelled in flight, %d not started.", &cancelled, &notStarted)
+			if downloaded != len(entries) || downloaded+cancelled+notStarted != 194 || cancelled+notStarted == 0 {
+				t.Errorf("downloaded %d, cancelled %d, not started %d, files %d; want files = downloaded and a sum of 194",
+					downloaded, cancelled, notStarted, len(entries))
 			}
 		})
 	}

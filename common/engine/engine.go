@@ -64,8 +64,9 @@ type Config struct {
 
 // Run fetches every code with task and calls handle exactly once per code, on
 // the calling goroutine, in the order the results complete. When ctx is
-// cancelled, codes not started and requests cut short are reported as
-// report.NotAttempted; writes already handed to the writers are finished.
+// cancelled, codes not started are reported as report.NotAttempted and
+// codes whose requests were cut short as report.Cancelled; writes already
+// handed to the writers are finished.
 func Run(ctx context.Context, cfg Config, codes []string, task Task, handle func(report.Result)) {
 	observing := cfg.Observe != nil
 	// Room for every result: no sender of a result ever blocks on the
@@ -196,7 +197,14 @@ func (g slotGate) Release() {
 func (d *deliverer) deliver(o Outcome) {
 	r := o.Result
 	if d.ctx.Err() != nil && errors.Is(r.Err, context.Canceled) {
-		r.Status, r.Err, r.Detail = report.NotAttempted, nil, ""
+		// Cut short by the interrupt: in flight if a request went out,
+		// never started if it was still waiting for a slot. Either way it
+		// did not finish, so it has no bytes, latency or status to show.
+		r.Status = report.NotAttempted
+		if r.Attempts > 0 {
+			r.Status = report.Cancelled
+		}
+		r.Err, r.Detail, r.Bytes, r.Latency, r.HTTPStatus, r.Country = nil, "", 0, 0, 0, ""
 	}
 	if r.Status != report.OK || o.Save == nil {
 		d.done(r)

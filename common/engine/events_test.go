@@ -122,7 +122,7 @@ func TestEventStream(t *testing.T) {
 				if g.Waiting != 0 || g.Held != 0 || g.InFlight != 0 || g.BackingOff != 0 || g.WritesQueued != 0 {
 					t.Errorf("gauges at the end %+v; want all at rest", g)
 				}
-				for s := report.OK; s <= report.NotAttempted; s++ {
+				for s := report.OK; s < report.NumStatuses; s++ {
 					if g.Counts[s] != tally.Count(s) {
 						t.Errorf("gauges count %d %v; the handler got %d", g.Counts[s], s, tally.Count(s))
 					}

@@ -9,10 +9,10 @@ import "flagsuite/common/report"
 type Gauges struct {
 	Slots int // the run's concurrency: how many slots there are
 
-	Queued   int                          // codes in the run
-	Finished int                          // codes with their final result
-	Counts   [report.NotAttempted + 1]int // final results by status
-	Retries  int                          // attempts beyond the first of a request
+	Queued   int                     // codes in the run
+	Finished int                     // codes with their final result
+	Counts   [report.NumStatuses]int // final results by status
+	Retries  int                     // attempts beyond the first of a request
 
 	Waiting      int // codes queued that have not yet taken a slot
 	Held         int // slots held
@@ -96,5 +96,8 @@ func (g *Gauges) takeLane() int {
 // Lit reports whether slot i (from 0) is held.
 func (g *Gauges) Lit(i int) bool { return i >= 0 && i < len(g.lanes) && g.lanes[i] }
 
-// Attempted is how many codes have a final result other than not attempted.
-func (g *Gauges) Attempted() int { return g.Finished - g.Counts[report.NotAttempted] }
+// Attempted is how many codes ran to their end: a final result other than
+// not attempted or cancelled, so a bar stops short after Ctrl-C.
+func (g *Gauges) Attempted() int {
+	return g.Finished - g.Counts[report.NotAttempted] - g.Counts[report.Cancelled]
+}

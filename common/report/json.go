@@ -17,7 +17,8 @@ type JSON struct {
 	OK           int          `json:"ok"`
 	NotFound     int          `json:"not_found"`
 	Errors       int          `json:"errors"`
-	NotAttempted int          `json:"not_attempted"`
+	NotAttempted int          `json:"not_attempted"` // never started: the run was interrupted first
+	Cancelled    int          `json:"cancelled"`     // cut short in flight by the interrupt
 	Interrupted  bool         `json:"interrupted"`
 	ElapsedS     float64      `json:"elapsed_s"`
 	Bytes        int64        `json:"bytes"`
@@ -67,6 +68,7 @@ func ToJSON(s Summary) JSON {
 		NotFound:     t.Count(NotFound),
 		Errors:       t.Count(Error),
 		NotAttempted: t.Count(NotAttempted),
+		Cancelled:    t.Count(Cancelled),
 		Interrupted:  s.Interrupted,
 		ElapsedS:     round3(s.Elapsed.Seconds()),
 		Bytes:        t.Bytes(),

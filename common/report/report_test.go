@@ -56,7 +56,7 @@ func TestHeader(t *testing.T) {
 	}
 }
 
-func tallyOf(ok, notFound, errs, notAttempted int) *Tally {
+func tallyOf(ok, notFound, errs, notAttempted int, cancelled ...int) *Tally {
 	var t Tally
 	n := 0
 	add := func(k int, s Status) {
@@ -74,6 +74,8 @@ func tallyOf(ok, notFound, errs, notAttempted int) *Tally {
 				r.HTTPStatus, r.Detail, r.Attempts = 418, "HTTP error 418 - I'm a teapot", 2
 			case NotAttempted:
 				r.Attempts, r.HTTPStatus = 0, 0
+			case Cancelled:
+				r.HTTPStatus, r.Latency = 0, 0
 			}
 			t.Add(r)
 		}
@@ -82,6 +84,9 @@ func tallyOf(ok, notFound, errs, notAttempted int) *Tally {
 	add(notFound, NotFound)
 	add(errs, Error)
 	add(notAttempted, NotAttempted)
+	for _, k := range cancelled {
+		add(k, Cancelled)
+	}
 	return &t
 }
 
@@ -90,19 +95,20 @@ func TestFinal(t *testing.T) {
 		name                       string
 		ok, notFound, errs, notAtt int
 		interrupted                bool
+		cancelled                  int
 	}{
-		{"final_one_flag", 1, 0, 0, 0, false},
-		{"final_all_ok", 20, 0, 0, 0, false},
-		{"final_zero", 0, 0, 1, 0, false},
-		{"final_mixed", 73, 500, 27, 0, false},
-		{"final_one_each", 1, 1, 1, 0, false},
-		{"final_interrupted", 10, 2, 3, 85, true},
+		{"final_one_flag", 1, 0, 0, 0, false, 0},
+		{"final_all_ok", 20, 0, 0, 0, false, 0},
+		{"final_zero", 0, 0, 1, 0, false, 0},
+		{"final_mixed", 73, 500, 27, 0, false, 0},
+		{"final_one_each", 1, 1, 1, 0, false, 0},
+		{"final_interrupted", 10, 2, 3, 85, true, 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
 			Final(&b, Summary{
-				Tally: tallyOf(tt.ok, tt.notFound, tt.errs, tt.notAtt), Elapsed: 640 * time.Millisecond,
+				Tally: tallyOf(tt.ok, tt.notFound, tt.errs, tt.notAtt, tt.cancelled), Elapsed: 640 * time.Millisecond,
 				Interrupted: tt.interrupted, ConnsOpened: 20, ConnsReused: 80,
 			})
 			golden(t, tt.name, b.Bytes())
@@ -121,6 +127,7 @@ func TestLine(t *testing.T) {
 		{Result{CC: "AO", Status: Error, Detail: "HTTP error 418 - I'm a teapot", Err: errors.New("x")}, "AO error: HTTP error 418 - I'm a teapot"},
 		{Result{CC: "AO", Status: Error, Err: errors.New("connection refused")}, "AO error: connection refused"},
 		{Result{CC: "ZW", Status: NotAttempted}, "ZW not attempted"},
+		{Result{CC: "ZW", Status: Cancelled, Attempts: 1}, "ZW cancelled"},
 	}
 	for _, tt := range tests {
 		if got := tt.r.Line(); got != tt.want {
@@ -134,7 +141,8 @@ func TestPercentile(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		tl.Add(Result{CC: "AA", Status: OK, Attempts: 1, Latency: time.Duration(i) * time.Millisecond})
 	}
-	tl.Add(Result{CC: "ZZ", Status: NotAttempted, Latency: time.Hour}) // never counted
+	tl.Add(Result{CC: "ZZ", Status: NotAttempted, Latency: time.Hour})           // never counted
+	tl.Add(Result{CC: "ZY", Status: Cancelled, Attempts: 1, Latency: time.Hour}) // nor a request cut short
 	for _, tt := range []struct {
 		p    float64
 		want time.Duration
@@ -165,7 +173,7 @@ func TestJSON(t *testing.T) {
 		t.Fatalf("report is not JSON: %v", err)
 	}
 	for _, key := range []string{"strategy", "server", "base_url", "concurrency", "requested", "ok", "not_found",
-		"errors", "interrupted", "elapsed_s", "bytes", "retries", "connections", "latency_ms", "results"} {
+		"errors", "not_attempted", "cancelled", "interrupted", "elapsed_s", "bytes", "retries", "connections", "latency_ms", "results"} {
 		if _, ok := back[key]; !ok {
 			t.Errorf("JSON report lacks key %q", key)
 		}
@@ -177,7 +185,7 @@ func TestJSON(t *testing.T) {
 // status so that no two totals can be swapped unseen.
 func TestJSONTotalsMatchResults(t *testing.T) {
 	t.Parallel()
-	s := Summary{Strategy: "pool", Server: servers.Local, Concurrency: 4, Requested: 10, Tally: tallyOf(4, 3, 2, 1)}
+	s := Summary{Strategy: "pool", Server: servers.Local, Concurrency: 4, Requested: 12, Tally: tallyOf(4, 3, 2, 1, 2)}
 	j := ToJSON(s)
 	seen := map[string]int{}
 	byStatus := map[string]int{}
@@ -196,14 +204,14 @@ func TestJSONTotalsMatchResults(t *testing.T) {
 	for _, tt := range []struct {
 		status string
 		total  int
-	}{{"ok", j.OK}, {"not_found", j.NotFound}, {"error", j.Errors}, {"not_attempted", j.NotAttempted}} {
+	}{{"ok", j.OK}, {"not_found", j.NotFound}, {"error", j.Errors}, {"not_attempted", j.NotAttempted}, {"cancelled", j.Cancelled}} {
 		if byStatus[tt.status] != tt.total {
 			t.Errorf("%d results with status %q; the total says %d", byStatus[tt.status], tt.status, tt.total)
 		}
 	}
-	if j.OK != 4 || j.NotFound != 3 || j.Errors != 2 || j.NotAttempted != 1 {
-		t.Errorf("totals ok %d, not found %d, errors %d, not attempted %d; want 4, 3, 2, 1",
-			j.OK, j.NotFound, j.Errors, j.NotAttempted)
+	if j.OK != 4 || j.NotFound != 3 || j.Errors != 2 || j.NotAttempted != 1 || j.Cancelled != 2 {
+		t.Errorf("totals ok %d, not found %d, errors %d, not attempted %d, cancelled %d; want 4, 3, 2, 1, 2",
+			j.OK, j.NotFound, j.Errors, j.NotAttempted, j.Cancelled)
 	}
 }
 

@@ -16,12 +16,17 @@ const (
 	OK           Status = iota // saved to disk
 	NotFound                   // the server answered 404
 	Error                      // anything else went wrong
-	NotAttempted               // the run was interrupted before this code finished
+	NotAttempted               // the run was interrupted before this code started
+	Cancelled                  // the run was interrupted while this code was in flight
+
+	// NumStatuses is how many statuses there are, for arrays indexed by Status.
+	NumStatuses = iota
 )
 
-var statusNames = [...]string{"ok", "not_found", "error", "not_attempted"}
+var statusNames = [NumStatuses]string{"ok", "not_found", "error", "not_attempted", "cancelled"}
 
-// String returns the JSON name: "ok", "not_found", "error" or "not_attempted".
+// String returns the JSON name: "ok", "not_found", "error", "not_attempted"
+// or "cancelled".
 func (s Status) String() string {
 	if s < 0 || int(s) >= len(statusNames) {
 		return fmt.Sprintf("Status(%d)", int(s))
@@ -56,6 +61,8 @@ func (r Result) Line() string {
 		s = r.CC + " not found: " + r.URL
 	case Error:
 		s = r.CC + " error: " + r.describe()
+	case Cancelled:
+		s = r.CC + " cancelled"
 	default:
 		s = r.CC + " not attempted"
 	}

@@ -10,14 +10,14 @@ import (
 // concurrent use, and needs no lock because of that.
 type Tally struct {
 	results []Result
-	counts  [NotAttempted + 1]int
+	counts  [NumStatuses]int
 	bytes   int64
 }
 
 // Add counts one result.
 func (t *Tally) Add(r Result) {
 	t.results = append(t.results, r)
-	if r.Status >= 0 && r.Status <= NotAttempted {
+	if r.Status >= 0 && r.Status < NumStatuses {
 		t.counts[r.Status]++
 	}
 	t.bytes += r.Bytes
@@ -25,7 +25,7 @@ func (t *Tally) Add(r Result) {
 
 // Count returns how many results ended with s.
 func (t *Tally) Count(s Status) int {
-	if s < 0 || s > NotAttempted {
+	if s < 0 || s >= NumStatuses {
 		return 0
 	}
 	return t.counts[s]
@@ -68,7 +68,7 @@ func (t *Tally) Results() []Result {
 func (t *Tally) Percentile(p float64) time.Duration {
 	var ls []time.Duration
 	for _, r := range t.results {
-		if r.Attempts > 0 && r.Status != NotAttempted {
+		if r.Attempts > 0 && r.Status != NotAttempted && r.Status != Cancelled {
 			ls = append(ls, r.Latency)
 		}
 	}

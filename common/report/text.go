@@ -50,7 +50,7 @@ type Summary struct {
 //	 73 flags downloaded.
 //	 27 errors.
 //	Elapsed time: 0.64s
-//	interrupted: 12 codes not attempted.
+//	interrupted: 20 cancelled in flight, 164 not started.
 //	2.3 MB received, 3.6 MB/s; latency p50 12ms, p90 30ms, p99 45ms.
 //	20 connections opened, 80 reused.
 func Final(w io.Writer, s Summary) {
@@ -65,9 +65,8 @@ func Final(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "%3d error%s.\n", n, plural(n))
 	}
 	fmt.Fprintf(w, "Elapsed time: %.2fs\n", s.Elapsed.Seconds())
-	if s.Interrupted || t.Count(NotAttempted) > 0 {
-		n := t.Count(NotAttempted)
-		fmt.Fprintf(w, "interrupted: %d code%s not attempted.\n", n, plural(n))
+	if s.Interrupted || t.Count(NotAttempted) > 0 || t.Count(Cancelled) > 0 {
+		fmt.Fprintf(w, "interrupted: %d cancelled in flight, %d not started.\n", t.Count(Cancelled), t.Count(NotAttempted))
 	}
 	fmt.Fprintf(w, "%s received, %s/s; latency p50 %s, p90 %s, p99 %s.\n",
 		Bytes(t.Bytes()), Bytes(rate(t.Bytes(), s.Elapsed)),

@@ -344,7 +344,8 @@ func TestSavedBeforeCountedSyncedBeforeReport(t *testing.T) {
 func getTask(client *fetch.Client, cfg cli.Config) engine.Task {
 	return func(ctx context.Context, cc string, gate fetch.Gate) engine.Outcome {
 		resp, err := client.Get(ctx, cfg.Server.BaseURL+"/"+cc, gate)
-		r := report.Result{CC: cc, Attempts: resp.Attempts, HTTPStatus: resp.StatusCode, Status: report.Error, Err: err}
+		r := report.Result{CC: cc, Attempts: resp.Attempts, HTTPStatus: resp.StatusCode, Status: report.Error, Err: err,
+			Latency: resp.Latency, Bytes: int64(len(resp.Body))}
 		if err != nil {
 			r.Detail = fetch.Describe(err)
 			return engine.Outcome{Result: r}
@@ -380,6 +381,51 @@ func TestUpHint(t *testing.T) {
 			}
 			if got := strings.Contains(stderr.String(), "is "+tt.base+" up?"); got != tt.hint {
 				t.Errorf("hint shown = %v; want %v\nstderr: %s", got, tt.hint, stderr.String())
+			}
+		})
+	}
+}
+
+// TestInterruptedJSON is issue 18 §4: Ctrl-C lands while exactly m requests
+// are in flight (the server holds them); those codes are "cancelled", the
+// rest "not_attempted", none with bytes or latency, and the totals add up.
+func TestInterruptedJSON(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		strategy string
+		m        int
+	}{{"sequential", 1}, {"pool", 5}, {"loop", 5}} {
+		t.Run(tt.strategy, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var arrived atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if arrived.Add(1) == int64(tt.m) {
+					cancel() // Ctrl-C with every slot taken
+				}
+				<-r.Context().Done()
+			}))
+			t.Cleanup(srv.Close)
+			code, rep, stderr := runJSON(t, ctx, family(getTask, nil), "A", "-m", fmt.Sprint(tt.m),
+				"--strategy", tt.strategy, "-s", srv.URL+"/flags", "--dest", t.TempDir())
+			if code != command.ExitInterrupted || stderr != "" {
+				t.Fatalf("exit %d, stderr %q; want %d and nothing", code, stderr, command.ExitInterrupted)
+			}
+			if rep.Cancelled != tt.m || rep.NotAttempted != 26-tt.m || rep.OK+rep.NotFound+rep.Errors != 0 {
+				t.Errorf("cancelled %d, not attempted %d, others %d; want %d, %d, 0",
+					rep.Cancelled, rep.NotAttempted, rep.OK+rep.NotFound+rep.Errors, tt.m, 26-tt.m)
+			}
+			byStatus := map[string]int{}
+			for _, r := range rep.Results {
+				byStatus[r.Status]++
+				if r.Bytes != 0 || r.LatencyMS != 0 || r.HTTPStatus != 0 || r.Error != "" {
+					t.Errorf("%s %s: bytes %d, latency %v, status %d, error %q; want none: it did not finish",
+						r.CC, r.Status, r.Bytes, r.LatencyMS, r.HTTPStatus, r.Error)
+				}
+			}
+			if byStatus["cancelled"] != rep.Cancelled || byStatus["not_attempted"] != rep.NotAttempted || len(rep.Results) != 26 {
+				t.Errorf("results by status %v; want the totals, 26 in all", byStatus)
 			}
 		})
 	}

@@ -37,14 +37,14 @@ func Strategies() []string {
 
 // CheckTally fails the test unless every requested code is counted exactly
 // once in rep: one result per code, no code twice, each total equal to the
-// results with its status, and ok + not found + errors + not attempted =
-// requested. When codes is given, the results must be for exactly those codes.
+// results with its status, and ok + not found + errors + not attempted +
+// cancelled = requested. When codes is given, the results must be for exactly those codes.
 func CheckTally(t testing.TB, rep report.JSON, codes ...string) {
 	t.Helper()
-	sum := rep.OK + rep.NotFound + rep.Errors + rep.NotAttempted
+	sum := rep.OK + rep.NotFound + rep.Errors + rep.NotAttempted + rep.Cancelled
 	if sum != rep.Requested || len(rep.Results) != rep.Requested {
-		t.Errorf("ok %d + not found %d + errors %d + not attempted %d = %d, with %d results; want %d",
-			rep.OK, rep.NotFound, rep.Errors, rep.NotAttempted, sum, len(rep.Results), rep.Requested)
+		t.Errorf("ok %d + not found %d + errors %d + not attempted %d + cancelled %d = %d, with %d results; want %d",
+			rep.OK, rep.NotFound, rep.Errors, rep.NotAttempted, rep.Cancelled, sum, len(rep.Results), rep.Requested)
 	}
 	seen := map[string]int{}
 	byStatus := map[string]int{}
@@ -55,7 +55,7 @@ func CheckTally(t testing.TB, rep report.JSON, codes ...string) {
 		byStatus[r.Status]++
 	}
 	for status, total := range map[string]int{"ok": rep.OK, "not_found": rep.NotFound, "error": rep.Errors,
-		"not_attempted": rep.NotAttempted} {
+		"not_attempted": rep.NotAttempted, "cancelled": rep.Cancelled} {
 		if byStatus[status] != total {
 			t.Errorf("%d results with status %q; the report's total says %d", byStatus[status], status, total)
 		}
