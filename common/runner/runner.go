@@ -19,6 +19,7 @@ import (
 	"flagsuite/common/report"
 	"flagsuite/common/servers"
 	"flagsuite/common/store"
+	"flagsuite/common/trace"
 )
 
 // Family is one client family.
@@ -51,6 +52,15 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := store.PrepareDir(cfg.Dest); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return command.ExitFatal
+	}
+	for _, file := range []string{cfg.Trace, cfg.Timeline} {
+		if file == "" {
+			continue
+		}
+		if err := trace.CheckNew(file); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return command.ExitFatal
+		}
 	}
 	if !cfg.NoEmbed && f.Serve != nil {
 		stop, err := f.Serve(ctx, cfg.Server, stderr, name)
@@ -124,9 +134,22 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 		mode = progress.None // -v: the book's line per code instead
 	}
 	live := progress.NewLive(stderr, mode, len(cfg.Codes), cfg.Concurrency, "flags")
-	var observe func(engine.Event)
+	var observers []func(engine.Event)
 	if live.Mode() != progress.None {
-		observe = live.Observe
+		observers = append(observers, live.Observe)
+	}
+	var rec *trace.Recorder
+	if cfg.Trace != "" || cfg.Timeline != "" {
+		rec = &trace.Recorder{Title: fmt.Sprintf("%s -m %d, %s", cfg.Strategy, cfg.Concurrency, cfg.Server.BaseURL),
+			Slots: cfg.Concurrency}
+		observers = append(observers, rec.Observe)
+	}
+	var observe func(engine.Event)
+	switch len(observers) {
+	case 1:
+		observe = observers[0]
+	case 2:
+		observe = func(e engine.Event) { observers[0](e); observers[1](e) }
 	}
 
 	files := store.NewWriter(fsys)
@@ -151,7 +174,16 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 	// this run still there are those of failed writes that could not remove
 	// their own. Files of other runs sharing the folder, and leftovers of a
 	// killed run, are not ours to remove.
-	return sum, errors.Join(syncErr, files.Cleanup())
+	err = errors.Join(syncErr, files.Cleanup())
+	if rec != nil { // a run cut short is worth a look too
+		if cfg.Trace != "" {
+			err = errors.Join(err, trace.WriteNew(cfg.Trace, rec.WriteJSON))
+		}
+		if cfg.Timeline != "" {
+			err = errors.Join(err, trace.WriteNew(cfg.Timeline, rec.WriteSVG))
+		}
+	}
+	return sum, err
 }
 
 // unreachable returns the one reason every code failed for, when no request

@@ -1,0 +1,261 @@
+package trace
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"path"
+	"strconv"
+	"time"
+)
+
+// The process all tracks belong to, and the track of the counters.
+const (
+	pid        = 1
+	counterTID = 0
+)
+
+// WriteJSON writes the run as a Chrome Trace Event JSON object,
+// {"traceEvents": [...]}, times in microseconds from the start of the run:
+//
+//   - "X" (complete) events for every phase of every code, each with
+//     args.cc: cat "queue" (waiting for a slot: the first, or again after
+//     a backoff), "http" (one attempt,
+//     from taking the slot to the last body byte, with args url, status (0:
+//     no answer), bytes, attempt, conn ("new", "reused" or "none"), outcome
+//     (ok, not_found, error, cancelled) and ttfb_ms when an answer came),
+//     "backoff" (the wait before a retry) and "disk" (waiting for a writer
+//     and writing);
+//   - an "i" (instant) event, cat "result", at each code's end, named and
+//     with args.status as in the JSON report;
+//   - "C" (counter) events for "in flight", "waiting" and "writes queued";
+//   - "M" (metadata) events naming the process and the tracks and sorting
+//     the tracks in order of start.
+func (r *Recorder) WriteJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	e := &encoder{w: bw, start: r.start}
+	bw.WriteString(`{"displayTimeUnit":"ms","traceEvents":[`)
+
+	title := r.Title
+	if title == "" {
+		title = "flags run"
+	}
+	e.meta("process_name", counterTID, title)
+	e.meta("thread_name", counterTID, "concurrency")
+	e.sortIndex(counterTID, 0)
+	per := r.perCode()
+	for i, c := range r.rows() {
+		base := 1 + i*per
+		for j := range max(len(c.reqs), 1) {
+			name := c.cc
+			if per > 1 && j < len(c.reqs) {
+				name += " " + path.Base(c.reqs[j].url)
+			}
+			e.meta("thread_name", base+j, name)
+			e.sortIndex(base+j, base+j)
+		}
+		r.codeEvents(e, c, base)
+	}
+	for _, c := range r.counters {
+		e.counter("in flight", c.at, c.inFlight)
+		e.counter("waiting", c.at, c.waiting)
+		e.counter("writes queued", c.at, c.writes)
+	}
+	bw.WriteString("]}\n")
+	if e.err != nil {
+		return e.err
+	}
+	return bw.Flush()
+}
+
+// codeEvents writes the phases of one code on its tracks, from tid base.
+func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
+	queueEnd := c.slot
+	if queueEnd.IsZero() {
+		queueEnd = c.done
+	}
+	if !queueEnd.IsZero() {
+		e.complete("waiting for a slot", "queue", base, c.queued, queueEnd.Sub(c.queued), c.cc, nil)
+	}
+	for j, q := range c.reqs {
+		for _, b := range q.backoffs {
+			end := b.end
+			if end.IsZero() {
+				end = r.end
+			}
+			e.complete("backoff", "backoff", base+j, b.start, end.Sub(b.start), c.cc, []arg{
+				{"url", q.url}, {"next_attempt", b.next}, {"wait_ms", ms(b.wait)},
+			})
+		}
+		for _, w := range q.rewaits() {
+			e.complete("waiting for a slot", "queue", base+j, w.start, w.end.Sub(w.start), c.cc, []arg{
+				{"url", q.url}, {"next_attempt", w.next},
+			})
+		}
+		for _, a := range q.attempts {
+			conn := "none"
+			switch {
+			case a.NewConns > 0:
+				conn = "new"
+			case a.Reused:
+				conn = "reused"
+			}
+			args := []arg{{"url", a.URL}, {"status", a.Status}, {"bytes", a.Bytes}, {"attempt", a.N},
+				{"conn", conn}, {"outcome", outcome(a)}}
+			if a.TTFB > 0 {
+				args = append(args, arg{"ttfb_ms", ms(a.TTFB)})
+			}
+			if a.Err != nil {
+				args = append(args, arg{"error", a.Err.Error()})
+			}
+			e.complete("GET "+path.Base(a.URL), "http", base+j, a.Start, a.Latency, c.cc, args)
+		}
+	}
+	if !c.writeQ.IsZero() {
+		end := c.writeD
+		if end.IsZero() {
+			end = r.end
+		}
+		args := []arg{{"file", c.result.File}}
+		if c.writeErr != nil {
+			args = append(args, arg{"error", c.writeErr.Error()})
+		}
+		e.complete("write", "disk", base, c.writeQ, end.Sub(c.writeQ), c.cc, args)
+	}
+	if c.finished {
+		res := c.result
+		e.instant(res.Status.String(), "result", base, c.done, c.cc, []arg{
+			{"status", res.Status.String()}, {"http_status", res.HTTPStatus}, {"attempts", res.Attempts},
+			{"latency_ms", ms(res.Latency)}, {"bytes", res.Bytes},
+		})
+	}
+}
+
+// arg is one entry of an event's args; the value is a string, an int, an
+// int64 or a float64.
+type arg struct {
+	key string
+	val any
+}
+
+// encoder appends events to the array, the first without a comma.
+type encoder struct {
+	w     *bufio.Writer
+	start time.Time
+	n     int
+	buf   []byte
+	err   error
+}
+
+func (e *encoder) begin(ph, name, cat string, tid int) {
+	e.buf = e.buf[:0]
+	if e.n > 0 {
+		e.buf = append(e.buf, ",\n"...)
+	}
+	e.n++
+	e.buf = append(e.buf, `{"ph":"`...)
+	e.buf = append(e.buf, ph...)
+	e.buf = append(e.buf, `","name":`...)
+	e.buf = appendString(e.buf, name)
+	if cat != "" {
+		e.buf = append(e.buf, `,"cat":"`...)
+		e.buf = append(e.buf, cat...)
+		e.buf = append(e.buf, '"')
+	}
+	e.buf = append(e.buf, `,"pid":`...)
+	e.buf = strconv.AppendInt(e.buf, pid, 10)
+	e.buf = append(e.buf, `,"tid":`...)
+	e.buf = strconv.AppendInt(e.buf, int64(tid), 10)
+}
+
+func (e *encoder) end() {
+	e.buf = append(e.buf, '}')
+	if _, err := e.w.Write(e.buf); err != nil && e.err == nil {
+		e.err = err
+	}
+}
+
+// micros is t as microseconds from the start, to the nanosecond: a slot
+// given back and taken again at once must not seem to overlap.
+func (e *encoder) micros(field string, d time.Duration) {
+	e.buf = append(e.buf, `,"`...)
+	e.buf = append(e.buf, field...)
+	e.buf = append(e.buf, `":`...)
+	e.buf = strconv.AppendFloat(e.buf, float64(d.Nanoseconds())/1e3, 'f', 3, 64)
+}
+
+func (e *encoder) args(cc string, args []arg) {
+	e.buf = append(e.buf, `,"args":{`...)
+	first := true
+	if cc != "" {
+		e.buf = append(e.buf, `"cc":`...)
+		e.buf = appendString(e.buf, cc)
+		first = false
+	}
+	for _, a := range args {
+		if !first {
+			e.buf = append(e.buf, ',')
+		}
+		first = false
+		e.buf = appendString(e.buf, a.key)
+		e.buf = append(e.buf, ':')
+		switch v := a.val.(type) {
+		case string:
+			e.buf = appendString(e.buf, v)
+		case int:
+			e.buf = strconv.AppendInt(e.buf, int64(v), 10)
+		case int64:
+			e.buf = strconv.AppendInt(e.buf, v, 10)
+		case float64:
+			e.buf = strconv.AppendFloat(e.buf, v, 'f', -1, 64)
+		}
+	}
+	e.buf = append(e.buf, '}')
+}
+
+func (e *encoder) complete(name, cat string, tid int, at time.Time, dur time.Duration, cc string, args []arg) {
+	e.begin("X", name, cat, tid)
+	e.micros("ts", at.Sub(e.start))
+	e.micros("dur", max(dur, 0))
+	e.args(cc, args)
+	e.end()
+}
+
+func (e *encoder) instant(name, cat string, tid int, at time.Time, cc string, args []arg) {
+	e.begin("i", name, cat, tid)
+	e.buf = append(e.buf, `,"s":"t"`...)
+	e.micros("ts", at.Sub(e.start))
+	e.args(cc, args)
+	e.end()
+}
+
+func (e *encoder) counter(name string, at time.Time, v int) {
+	e.begin("C", name, "", counterTID)
+	e.micros("ts", at.Sub(e.start))
+	e.args("", []arg{{name, v}})
+	e.end()
+}
+
+func (e *encoder) meta(kind string, tid int, name string) {
+	e.begin("M", kind, "", tid)
+	e.buf = append(e.buf, `,"ts":0`...)
+	e.args("", []arg{{"name", name}})
+	e.end()
+}
+
+func (e *encoder) sortIndex(tid, index int) {
+	e.begin("M", "thread_sort_index", "", tid)
+	e.buf = append(e.buf, `,"ts":0`...)
+	e.args("", []arg{{"sort_index", index}})
+	e.end()
+}
+
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
+}
+
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1e3
+}

@@ -1,0 +1,279 @@
+package trace
+
+import (
+	"bufio"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"path"
+	"strings"
+	"time"
+
+	"flagsuite/common/fetch"
+	"flagsuite/common/report"
+)
+
+// Layout of the waterfall, in pixels.
+const (
+	svgWidth    = 1000.0
+	labelWidth  = 44.0 // code names left of the rows
+	rightMargin = 56.0 // room for the outcome marks and the -m label
+	headHeight  = 54.0 // title and legend
+	curveHeight = 90.0 // the in-flight curve
+	axisHeight  = 22.0 // time labels between the curve and the rows
+	rowsHeight  = 700.0
+	maxRow      = 14.0
+	minRow      = 1.0
+)
+
+// Colours of the phases and outcomes: what the legend lists.
+var (
+	colQueue   = "#c8cdd3"
+	colBackoff = "#f2c94c"
+	colDisk    = "#3aa757"
+	colHTTP    = map[string]string{"ok": "#3b7dd8", "not_found": "#e8883a", "error": "#d6453d", "cancelled": "#8a8f96"}
+	colResult  = map[report.Status]string{report.OK: "#3aa757", report.NotFound: "#e8883a",
+		report.Error: "#d6453d", report.NotAttempted: "#8a8f96"}
+)
+
+// WriteSVG draws the run as a self-contained SVG waterfall: one row per
+// code (two for a code with two requests) in order of start, the phases
+// as coloured segments — waiting for a slot, each HTTP attempt coloured by
+// how it ended, backoffs, the write — and a mark of the code's outcome at
+// the end of its row; above, the number of requests in flight over time
+// against the -m line; a time axis and a legend. Every segment has a
+// <title>, which a browser shows on hover. Rows shrink to a pixel for a
+// run of 676 codes, and have their code written beside them when there is
+// room.
+func (r *Recorder) WriteSVG(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	rows := r.rows()
+	per := r.perCode()
+	nRows := max(len(rows)*per, 1)
+	rowH := math.Max(minRow, math.Min(maxRow, rowsHeight/float64(nRows)))
+	top := headHeight + curveHeight + axisHeight
+	height := top + float64(nRows)*rowH + 10
+	span := r.end.Sub(r.start)
+	if span <= 0 {
+		span = time.Millisecond
+	}
+	plotW := svgWidth - labelWidth - rightMargin
+	x := func(t time.Time) float64 { return labelWidth + plotW*float64(t.Sub(r.start))/float64(span) }
+	width := func(d time.Duration) float64 { return math.Max(0.6, plotW*float64(d)/float64(span)) }
+
+	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n",
+		svgWidth, height, svgWidth, height)
+	fmt.Fprintf(bw, `<rect width="100%%" height="100%%" fill="#ffffff"/>`+"\n")
+	title := r.Title
+	if title == "" {
+		title = "flags run"
+	}
+	fmt.Fprintf(bw, `<text x="%.0f" y="16" font-size="13" font-weight="bold">%s — %d codes in %s</text>`+"\n",
+		labelWidth, esc(title), len(rows), span.Round(time.Millisecond))
+	legend(bw)
+
+	// Grid and time axis.
+	step := tickStep(span)
+	for t := time.Duration(0); t <= span; t += step {
+		tx := labelWidth + plotW*float64(t)/float64(span)
+		fmt.Fprintf(bw, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.1f" stroke="#eceef1"/>`+"\n", tx, headHeight, tx, height-10)
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.0f" text-anchor="middle" fill="#555">%s</text>`+"\n",
+			tx, headHeight+curveHeight+15, axisLabel(t, step))
+	}
+	r.curve(bw, x, plotW)
+
+	// The rows.
+	fmt.Fprintf(bw, `<g stroke="none">`+"\n")
+	for i, c := range rows {
+		y0 := top + float64(i*per)*rowH
+		if rowH >= 8 {
+			fmt.Fprintf(bw, `<text x="%.0f" y="%.1f" text-anchor="end" font-size="%.0f" fill="#333">%s</text>`+"\n",
+				labelWidth-4, y0+rowH*float64(per)/2+3.5, math.Min(11, rowH*float64(per)-1), esc(c.cc))
+		}
+		bar := func(y float64, t time.Time, d time.Duration, fill, tip string) {
+			fmt.Fprintf(bw, `<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s"><title>%s</title></rect>`+"\n",
+				x(t), y, width(d), math.Max(rowH-gap(rowH), 0.8), fill, esc(tip))
+		}
+		queueEnd := c.slot
+		if queueEnd.IsZero() {
+			queueEnd = c.done
+		}
+		if !queueEnd.IsZero() && queueEnd.After(c.queued) {
+			bar(y0, c.queued, queueEnd.Sub(c.queued), colQueue,
+				fmt.Sprintf("%s waiting for a slot: %s", c.cc, ms3(queueEnd.Sub(c.queued))))
+		}
+		for j, q := range c.reqs {
+			y := y0 + float64(j)*rowH
+			for _, b := range q.backoffs {
+				end := b.end
+				if end.IsZero() {
+					end = r.end
+				}
+				bar(y, b.start, end.Sub(b.start), colBackoff,
+					fmt.Sprintf("%s backoff before attempt %d of %s: %s", c.cc, b.next, path.Base(q.url), ms3(end.Sub(b.start))))
+			}
+			for _, w := range q.rewaits() {
+				bar(y, w.start, w.end.Sub(w.start), colQueue,
+					fmt.Sprintf("%s waiting for a slot again, for attempt %d: %s", c.cc, w.next, ms3(w.end.Sub(w.start))))
+			}
+			for _, a := range q.attempts {
+				bar(y, a.Start, a.Latency, colHTTP[outcome(a)], attemptTip(c.cc, a))
+			}
+		}
+		if !c.writeQ.IsZero() {
+			end := c.writeD
+			if end.IsZero() {
+				end = r.end
+			}
+			bar(y0, c.writeQ, end.Sub(c.writeQ), colDisk, fmt.Sprintf("%s write %s: %s", c.cc, c.result.File, ms3(end.Sub(c.writeQ))))
+		}
+		if c.finished {
+			res := c.result
+			ex := x(c.done) + 3
+			cy := y0 + rowH*float64(per)/2
+			rad := math.Max(1, math.Min(4, rowH*float64(per)/2))
+			fmt.Fprintf(bw, `<circle cx="%.2f" cy="%.2f" r="%.2f" fill="%s"><title>%s</title></circle>`+"\n",
+				ex, cy, rad, colResult[res.Status], esc(resultTip(res)))
+		}
+	}
+	fmt.Fprintf(bw, "</g>\n</svg>\n")
+	return bw.Flush()
+}
+
+// gap leaves a line of white between rows that are tall enough for one.
+func gap(rowH float64) float64 {
+	if rowH >= 4 {
+		return 2
+	}
+	return 0
+}
+
+// curve draws the requests in flight over time as a step line, with the -m
+// line dashed above it, and the codes waiting for a slot in grey.
+func (r *Recorder) curve(bw *bufio.Writer, x func(time.Time) float64, plotW float64) {
+	peak, peakWaiting := r.Slots, 0
+	for _, c := range r.counters {
+		peak, peakWaiting = max(peak, c.inFlight), max(peakWaiting, c.waiting)
+	}
+	if peak == 0 {
+		peak = 1
+	}
+	base := headHeight + curveHeight - 4
+	yv := func(v, of int) float64 { return base - (curveHeight-14)*float64(v)/float64(max(of, 1)) }
+	step := func(val func(counter) int, of int) string {
+		var d strings.Builder
+		fmt.Fprintf(&d, "M%.1f %.1f", labelWidth, base)
+		// One step per half pixel at most, the last value of each: a slot
+		// given back and taken again at once is no dip worth drawing.
+		for i, c := range r.counters {
+			if i+1 < len(r.counters) && x(r.counters[i+1].at)-x(c.at) < 0.5 {
+				continue
+			}
+			fmt.Fprintf(&d, "H%.1fV%.1f", x(c.at), yv(val(c), of))
+		}
+		fmt.Fprintf(&d, "H%.1f", labelWidth+plotW)
+		return d.String()
+	}
+	fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#3b7dd8">in flight</text>`+"\n", labelWidth+plotW+4, base-16)
+	if peakWaiting > 0 {
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#80868d">waiting</text>`+"\n", labelWidth+plotW+4, base-3)
+	}
+	if peakWaiting > 0 {
+		fmt.Fprintf(bw, `<path d="%s" fill="none" stroke="#a0a6ad" stroke-width="1"><title>codes waiting for a slot (peak %d)</title></path>`+"\n",
+			step(func(c counter) int { return c.waiting }, peakWaiting), peakWaiting)
+	}
+	fmt.Fprintf(bw, `<path d="%s" fill="#3b7dd8" fill-opacity="0.15" stroke="#3b7dd8" stroke-width="1.2"><title>HTTP requests in flight</title></path>`+"\n",
+		step(func(c counter) int { return c.inFlight }, peak))
+	if r.Slots > 0 {
+		my := yv(r.Slots, peak)
+		fmt.Fprintf(bw, `<line x1="%.0f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#d6453d" stroke-dasharray="4 3"/>`+"\n",
+			labelWidth, my, labelWidth+plotW, my)
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#d6453d">-m %d</text>`+"\n", labelWidth+plotW+4, my+4, r.Slots)
+	}
+	fmt.Fprintf(bw, `<line x1="%.0f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"/>`+"\n", labelWidth, base, labelWidth+plotW, base)
+}
+
+// legend draws the key to the colours on the second line.
+func legend(bw *bufio.Writer) {
+	items := []struct{ fill, name string }{
+		{colQueue, "waiting for a slot"}, {colHTTP["ok"], "HTTP 200"}, {colHTTP["not_found"], "HTTP 404"},
+		{colHTTP["error"], "HTTP error"}, {colHTTP["cancelled"], "cancelled"}, {colBackoff, "backoff"},
+		{colDisk, "write"},
+	}
+	lx := labelWidth
+	for _, it := range items {
+		fmt.Fprintf(bw, `<rect x="%.0f" y="26" width="12" height="10" fill="%s"/><text x="%.0f" y="35">%s</text>`+"\n",
+			lx, it.fill, lx+15, esc(it.name))
+		lx += 15 + 6.5*float64(len(it.name)) + 14
+	}
+	fmt.Fprintf(bw, `<circle cx="%.0f" cy="31" r="4" fill="%s"/><text x="%.0f" y="35">outcome: ok, 404, error, not attempted</text>`+"\n",
+		lx+4, colResult[report.OK], lx+12)
+}
+
+func attemptTip(cc string, a fetch.Attempt) string {
+	s := fmt.Sprintf("%s GET %s attempt %d: ", cc, path.Base(a.URL), a.N)
+	if a.Status > 0 {
+		s += fmt.Sprintf("HTTP %d", a.Status)
+	} else {
+		s += "no answer"
+	}
+	if a.Bytes > 0 {
+		s += fmt.Sprintf(", %.1f KB", float64(a.Bytes)/1000)
+	}
+	s += ", " + ms3(a.Latency)
+	switch {
+	case a.NewConns > 0:
+		s += ", new connection"
+	case a.Reused:
+		s += ", reused connection"
+	}
+	if a.TTFB > 0 {
+		s += ", first byte after " + ms3(a.TTFB)
+	}
+	if a.Err != nil && a.Status == 0 {
+		s += " (" + fetch.Describe(a.Err) + ")"
+	}
+	return s
+}
+
+func resultTip(r report.Result) string {
+	s := fmt.Sprintf("%s %s", r.CC, r.Status)
+	if r.HTTPStatus > 0 {
+		s += fmt.Sprintf(", HTTP %d", r.HTTPStatus)
+	}
+	if r.Attempts > 1 {
+		s += fmt.Sprintf(", %d attempts", r.Attempts)
+	}
+	return s
+}
+
+func ms3(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// tickStep is a round step (1, 2 or 5 times a power of ten) that puts
+// five to ten ticks on the axis.
+func tickStep(span time.Duration) time.Duration {
+	step := time.Microsecond
+	for span/step > 10 {
+		switch {
+		case span/(step*2) <= 10:
+			return step * 2
+		case span/(step*5) <= 10:
+			return step * 5
+		}
+		step *= 10
+	}
+	return step
+}
+
+func axisLabel(t, step time.Duration) string {
+	switch {
+	case step >= 100*time.Millisecond:
+		return fmt.Sprintf("%gs", t.Seconds())
+	case step >= time.Millisecond:
+		return fmt.Sprintf("%gms", float64(t.Milliseconds()))
+	}
+	return t.String()
+}
