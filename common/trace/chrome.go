@@ -56,10 +56,23 @@ func (r *Recorder) WriteJSON(w io.Writer) error {
 		}
 		r.codeEvents(e, c, base)
 	}
-	for _, c := range r.counters {
-		e.counter("in flight", c.at, c.inFlight)
-		e.counter("waiting", c.at, c.waiting)
-		e.counter("writes queued", c.at, c.writes)
+	// Each counter when it changes: a counter track holds its value until
+	// the next event.
+	for i, c := range r.counters {
+		first := i == 0
+		var prev counter
+		if !first {
+			prev = r.counters[i-1]
+		}
+		if first || c.inFlight != prev.inFlight {
+			e.counter("in flight", c.at, c.inFlight)
+		}
+		if first || c.waiting != prev.waiting {
+			e.counter("waiting", c.at, c.waiting)
+		}
+		if first || c.writes != prev.writes {
+			e.counter("writes queued", c.at, c.writes)
+		}
 	}
 	bw.WriteString("]}\n")
 	if e.err != nil {
@@ -105,7 +118,7 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 			if a.TTFB > 0 {
 				args = append(args, arg{"ttfb_ms", ms(a.TTFB)})
 			}
-			if a.Err != nil {
+			if a.Err != nil && a.Status == 0 { // an HTTP error is its status
 				args = append(args, arg{"error", a.Err.Error()})
 			}
 			e.complete("GET "+path.Base(a.URL), "http", base+j, a.Start, a.Latency, c.cc, args)
@@ -181,7 +194,14 @@ func (e *encoder) micros(field string, d time.Duration) {
 	e.buf = append(e.buf, `,"`...)
 	e.buf = append(e.buf, field...)
 	e.buf = append(e.buf, `":`...)
-	e.buf = strconv.AppendFloat(e.buf, float64(d.Nanoseconds())/1e3, 'f', 3, 64)
+	ns := d.Nanoseconds()
+	if ns < 0 {
+		e.buf = append(e.buf, '-')
+		ns = -ns
+	}
+	e.buf = strconv.AppendInt(e.buf, ns/1000, 10)
+	frac := ns % 1000
+	e.buf = append(e.buf, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 func (e *encoder) args(cc string, args []arg) {
@@ -250,9 +270,19 @@ func (e *encoder) sortIndex(tid, index int) {
 	e.end()
 }
 
+// appendString appends s as a JSON string. Codes, URLs and names are
+// plain ASCII, which needs no escaping; anything else goes through
+// encoding/json.
 func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always encodes
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ms is d in milliseconds, to the microsecond.

@@ -7,7 +7,7 @@ import (
 	"io"
 	"math"
 	"path"
-	"strings"
+	"strconv"
 	"time"
 
 	"flagsuite/common/fetch"
@@ -85,6 +85,7 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 
 	// The rows.
 	fmt.Fprintf(bw, `<g stroke="none">`+"\n")
+	var buf []byte
 	for i, c := range rows {
 		y0 := top + float64(i*per)*rowH
 		if rowH >= 8 {
@@ -92,8 +93,21 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 				labelWidth-4, y0+rowH*float64(per)/2+3.5, math.Min(11, rowH*float64(per)-1), esc(c.cc))
 		}
 		bar := func(y float64, t time.Time, d time.Duration, fill, tip string) {
-			fmt.Fprintf(bw, `<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s"><title>%s</title></rect>`+"\n",
-				x(t), y, width(d), math.Max(rowH-gap(rowH), 0.8), fill, esc(tip))
+			// By hand rather than with fmt: a run has thousands of these.
+			buf = append(buf[:0], `<rect x="`...)
+			buf = strconv.AppendFloat(buf, x(t), 'f', 2, 64)
+			buf = append(buf, `" y="`...)
+			buf = strconv.AppendFloat(buf, y, 'f', 2, 64)
+			buf = append(buf, `" width="`...)
+			buf = strconv.AppendFloat(buf, width(d), 'f', 2, 64)
+			buf = append(buf, `" height="`...)
+			buf = strconv.AppendFloat(buf, math.Max(rowH-gap(rowH), 0.8), 'f', 2, 64)
+			buf = append(buf, `" fill="`...)
+			buf = append(buf, fill...)
+			buf = append(buf, `"><title>`...)
+			buf = appendEscaped(buf, tip)
+			buf = append(buf, "</title></rect>\n"...)
+			bw.Write(buf)
 		}
 		queueEnd := c.slot
 		if queueEnd.IsZero() {
@@ -162,18 +176,19 @@ func (r *Recorder) curve(bw *bufio.Writer, x func(time.Time) float64, plotW floa
 	base := headHeight + curveHeight - 4
 	yv := func(v, of int) float64 { return base - (curveHeight-14)*float64(v)/float64(max(of, 1)) }
 	step := func(val func(counter) int, of int) string {
-		var d strings.Builder
-		fmt.Fprintf(&d, "M%.1f %.1f", labelWidth, base)
+		d := fmt.Appendf(nil, "M%.1f %.1f", labelWidth, base)
 		// One step per half pixel at most, the last value of each: a slot
 		// given back and taken again at once is no dip worth drawing.
 		for i, c := range r.counters {
 			if i+1 < len(r.counters) && x(r.counters[i+1].at)-x(c.at) < 0.5 {
 				continue
 			}
-			fmt.Fprintf(&d, "H%.1fV%.1f", x(c.at), yv(val(c), of))
+			d = append(d, 'H')
+			d = strconv.AppendFloat(d, x(c.at), 'f', 1, 64)
+			d = append(d, 'V')
+			d = strconv.AppendFloat(d, yv(val(c), of), 'f', 1, 64)
 		}
-		fmt.Fprintf(&d, "H%.1f", labelWidth+plotW)
-		return d.String()
+		return string(fmt.Appendf(d, "H%.1f", labelWidth+plotW))
 	}
 	fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" fill="#3b7dd8">in flight</text>`+"\n", labelWidth+plotW+4, base-16)
 	if peakWaiting > 0 {
@@ -248,9 +263,30 @@ func resultTip(r report.Result) string {
 	return s
 }
 
-func ms3(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+func ms3(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
+}
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// appendEscaped appends s escaped for XML text.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '&':
+			b = append(b, "&amp;"...)
+		case '"':
+			b = append(b, "&#34;"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
 
 // tickStep is a round step (1, 2 or 5 times a power of ten) that puts
 // five to ten ticks on the axis.
