@@ -78,6 +78,8 @@ var (
 	DefaultBehaviors  = []string{"25:error,50:delay", "10:reset,10:hang,10:truncate,10:error"}
 )
 
+// DefaultChaosTimeout is the client's --timeout in the chaos experiment:
+// what a hang costs.
 const DefaultChaosTimeout = 2 * time.Second
 
 // Experiment names, as rows carry them.
