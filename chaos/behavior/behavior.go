@@ -122,7 +122,7 @@ func FormatConfigs(cfgs []fault.Config) string {
 // Configs joins a parsed list with option values (fault name → option →
 // value, as Options.Values gives them) into fault configs. A bucket of one
 // fault gets bare option names ("sleep"); a composed one qualified names
-// ("delay.sleep"), which is what fault.NewPlan expects.
+// ("delay.sleep"), which is what fault.Buckets expects.
 func Configs(items []Item, opts map[string]map[string]string) []fault.Config {
 	cfgs := make([]fault.Config, 0, len(items))
 	for _, it := range items {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Config declares one bucket of a plan: a share of the traffic and the
+// Config declares one bucket of a --behavior list: a share of the traffic and the
 // fault (or "+"-joined faults, applied in order) it gets. It is what the
 // --behavior list, the --config file and the control API all produce.
 type Config struct {

@@ -1,6 +1,7 @@
 // Package fault holds the faults the chaos proxy injects, one small type per
-// file in the manner of Toxiproxy's toxics/, and the Plan that says which
-// share of traffic gets which fault.
+// file in the manner of Toxiproxy's toxics/, and the toxics that put them on
+// a proxy (Toxic, Set): Toxiproxy's model, in which each toxic has its own
+// chance, stream and attributes.
 //
 // There are two families. HTTP faults act on one request/response exchange
 // through an Exchange that the proxy implements (answer with an error, delay,
@@ -8,9 +9,10 @@
 // on, and the innermost next forwards the request untouched. TCP faults act
 // on a byte stream: each runs as one stage of a pipeline of chunk channels,
 // per direction, so a latency stage can delay chunks without slowing the
-// stream down, as in Toxiproxy's link.
+// stream down, as in Toxiproxy's link. A TCP fault knows nothing of
+// directions: its toxic's stream says where the link places it.
 //
-// A Plan is immutable: the proxy swaps a whole new Plan in when faults change
+// A Set is immutable: the proxy swaps a whole new Set in when toxics change
 // (an atomic pointer), so traffic never waits on the control API.
 package fault
 

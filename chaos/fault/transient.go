@@ -30,7 +30,7 @@ var transientKind = &Kind{
 
 // Transient fails the first Count requests of each key, then succeeds: the
 // fault that shows whether a client's retries work. The counts belong to
-// the plan: replacing a proxy's faults starts them over.
+// the toxic as built: changing a proxy's toxics starts them over.
 type Transient struct {
 	Count int
 	Key   string // "path", "url", "client" or "host"
