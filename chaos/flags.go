@@ -48,9 +48,9 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	seedBy := fs.String("seed-by", "request", "with --seed, what picks a fate besides the seed: request (its number) or path (its URL path)")
 	tag := fs.Bool("tag", false, "add X-Chaos-Fault: NAME to responses of faulted requests")
 	quiet := fs.Bool("quiet", false, "no JSON log line per injected fault on stderr")
-	apiAddr := fs.String("api", "", "serve the control API on ADDR (HOST:PORT; loopback only unless --api-public)")
+	apiAddr := fs.String("api", "", "serve the control API, Toxiproxy's, on ADDR (HOST:PORT; loopback only unless --api-public)")
 	apiPublic := fs.Bool("api-public", false, "let --api listen on, and answer, non-loopback addresses")
-	config := fs.String("config", "", "start the proxies declared in this JSON file")
+	config := fs.String("config", "", "start the proxies of this JSON file (Toxiproxy's config file, toxics included)")
 	name := fs.String("name", "main", "the command-line proxy's name in logs and the API")
 	var dial, idle time.Duration
 	command.DurationVar(fs, &dial, "dial-timeout", 5*time.Second, "backend dial timeout: seconds or a Go duration")
@@ -206,5 +206,6 @@ Durations are seconds (.5) or Go durations (500ms); sizes are bytes (1024, 10k, 
 Examples:
   chaos --backend localhost:8000 --proxy localhost:8002 --behavior 25:error,50:delay --behavior-delay-sleep .5
   chaos --backend localhost:8000 --proxy 127.0.0.1:0 --behavior 50:error --seed 7 --seed-by path --api 127.0.0.1:8474
-  chaos --protocol tcp --backend localhost:5432 --proxy localhost:15432 --behavior 100:latency --behavior-latency-latency 50ms`)
+  chaos --protocol tcp --backend localhost:5432 --proxy localhost:15432 --behavior 100:latency --behavior-latency-latency 50ms
+  chaos --api 127.0.0.1:8474    # an empty control plane that toxiproxy-cli and Toxiproxy's clients drive`)
 }
