@@ -238,6 +238,7 @@ func (l *Live) final(s State) string {
 	line := fmt.Sprintf("%s: %d/%d %d%%", s.Label, s.Done, s.Total, percent(s))
 	for _, f := range []*field{
 		nonZero("ok", s.OK, 0), nonZero("404", s.NotFound, 0), nonZero("err", s.Errors, 0), nonZero("retry", s.Retries, 0),
+		nonZero("cancelled", l.g.Counts[report.Cancelled], 0), nonZero("not attempted", l.g.Counts[report.NotAttempted], 0),
 	} {
 		if t := f.text(); t != "" {
 			line += "  " + t

@@ -34,7 +34,7 @@ var (
 	colDisk    = "#3aa757"
 	colHTTP    = map[string]string{"ok": "#3b7dd8", "not_found": "#e8883a", "error": "#d6453d", "cancelled": "#8a8f96"}
 	colResult  = map[report.Status]string{report.OK: "#3aa757", report.NotFound: "#e8883a",
-		report.Error: "#d6453d", report.NotAttempted: "#8a8f96"}
+		report.Error: "#d6453d", report.NotAttempted: "#c8cdd3", report.Cancelled: "#8a8f96"}
 )
 
 // WriteSVG draws the run as a self-contained SVG waterfall: one row per
@@ -222,7 +222,7 @@ func legend(bw *bufio.Writer) {
 			lx, it.fill, lx+15, esc(it.name))
 		lx += 15 + 6.5*float64(len(it.name)) + 14
 	}
-	fmt.Fprintf(bw, `<circle cx="%.0f" cy="31" r="4" fill="%s"/><text x="%.0f" y="35">outcome: ok, 404, error, not attempted</text>`+"\n",
+	fmt.Fprintf(bw, `<circle cx="%.0f" cy="31" r="4" fill="%s"/><text x="%.0f" y="35">outcome: ok, 404, error, cancelled, not attempted</text>`+"\n",
 		lx+4, colResult[report.OK], lx+12)
 }
 
