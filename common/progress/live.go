@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -71,7 +73,7 @@ const (
 	FrameEvery = 100 * time.Millisecond
 	// PlainEvery is how often a plain line is printed off a terminal, from
 	// PlainAfter on; shorter runs print only the final line.
-	PlainEvery = 10 * time.Second
+	PlainEvery = 5 * time.Second
 	PlainAfter = 10 * time.Second
 	// fallbackWidth is used when the terminal's size cannot be read.
 	fallbackWidth = 80
@@ -92,6 +94,8 @@ type Live struct {
 	start     time.Time
 	meter     meter
 	shown     bool      // a frame is on screen (TTY)
+	lastLen   int       // its width
+	lastCols  int       // the terminal's width when it was drawn
 	lastPlain time.Time // when the last plain line was printed
 	done      bool
 }
@@ -159,8 +163,10 @@ func (l *Live) Observe(e engine.Event) {
 	l.meter.update(e.At.Sub(l.start), l.g.Attempted())
 	switch l.mode {
 	case TTY:
-		fmt.Fprint(l.w, "\r"+Render(l.state(e.At), l.width()-1)+"\x1b[K")
-		l.shown = true
+		cols := l.width()
+		line := Render(l.state(e.At), cols-1)
+		fmt.Fprint(l.w, l.lead(cols)+line+"\x1b[K")
+		l.shown, l.lastLen, l.lastCols = true, utf8.RuneCountInString(line), cols
 	case Plain:
 		elapsed := e.At.Sub(l.start)
 		if elapsed >= PlainAfter && e.At.Sub(l.lastPlain) >= PlainEvery {
@@ -189,15 +195,25 @@ func (l *Live) Finish(at time.Time) {
 	if el := at.Sub(l.start).Seconds(); el > 0 && s.Done > 0 {
 		s.Rate = float64(s.Done) / el
 	}
-	line := l.final(s)
 	if l.mode == TTY {
-		if w := l.width() - 1; len([]rune(line)) > w {
-			line = Render(s, w)
-		}
-		fmt.Fprint(l.w, "\r"+line+"\x1b[K\n")
+		cols := l.width()
+		fmt.Fprint(l.w, l.lead(cols)+l.final(s, cols-1)+"\x1b[K\n")
 		return
 	}
-	fmt.Fprintln(l.w, line)
+	fmt.Fprintln(l.w, l.final(s, 0))
+}
+
+// lead returns what goes before a frame: a carriage return; and when the
+// terminal got narrower than the last frame since it was drawn, a move up
+// to that frame's first row before it and a clear to the end of the screen
+// after it. Terminals that reflow their lines on a resize (tmux, VTE,
+// iTerm2, kitty, Windows Terminal) have wrapped that frame over several
+// rows, and a carriage return alone would leave the first ones on screen.
+func (l *Live) lead(cols int) string {
+	if !l.shown || cols >= l.lastCols || cols < 1 || l.lastLen <= cols {
+		return "\r"
+	}
+	return fmt.Sprintf("\x1b[%dA\r\x1b[J", (l.lastLen-1)/cols)
 }
 
 func (l *Live) state(at time.Time) State {
@@ -233,22 +249,46 @@ func (l *Live) plain(s State) string {
 	return line
 }
 
-// final is the last line: "flags: 676/676 100%  ok 194  404 482  in 1.2s (563.3 flags/s)".
-func (l *Live) final(s State) string {
-	line := fmt.Sprintf("%s: %d/%d %d%%", s.Label, s.Done, s.Total, percent(s))
-	for _, f := range []*field{
-		nonZero("ok", s.OK, 0), nonZero("404", s.NotFound, 0), nonZero("err", s.Errors, 0), nonZero("retry", s.Retries, 0),
-		nonZero("cancelled", l.g.Counts[report.Cancelled], 0), nonZero("not attempted", l.g.Counts[report.NotAttempted], 0),
-	} {
-		if t := f.text(); t != "" {
-			line += "  " + t
-		}
+// final is the last line: "flags: 676/676 100%  ok 194  404 482  in 1.2s
+// (563.3 flags/s)". Given a width above 0, it gives up items to fit it,
+// the least useful first, down to the count.
+func (l *Live) final(s State, width int) string {
+	fields := []*field{
+		one(s.Label+":", 6), one(fmt.Sprintf("%d/%d", s.Done, s.Total), -1), one(fmt.Sprintf("%d%%", percent(s)), 5),
+		nonZero("ok", s.OK, 1), nonZero("404", s.NotFound, 1), nonZero("err", s.Errors, 1), nonZero("retry", s.Retries, 3),
+		nonZero("cancelled", l.g.Counts[report.Cancelled], 2), nonZero("not attempted", l.g.Counts[report.NotAttempted], 2),
+		one(fmt.Sprintf("in %.1fs", s.Elapsed.Seconds()), 4),
 	}
-	line += fmt.Sprintf("  in %.1fs", s.Elapsed.Seconds())
 	if s.Rate > 0 {
-		line += fmt.Sprintf(" (%.1f %s/s)", s.Rate, unit(s.Label))
+		fields = append(fields, one(fmt.Sprintf("(%.1f %s/s)", s.Rate, unit(s.Label)), 7))
 	}
-	return line
+	fields[1].drop[0] = -1 // the count stays
+	join := func() string {
+		var b strings.Builder
+		for i, f := range fields {
+			if t := f.text(); t != "" {
+				if b.Len() > 0 {
+					// "flags: 676/676 100%", then items two spaces apart
+					b.WriteString(map[bool]string{true: " ", false: "  "}[i <= 2 || i == len(fields)-1 && s.Rate > 0])
+				}
+				b.WriteString(t)
+			}
+		}
+		return b.String()
+	}
+	for width > 0 && utf8.RuneCountInString(join()) > width {
+		worst := -1
+		for i, f := range fields {
+			if f.at < len(f.forms)-1 && f.drop[f.at] >= 0 && (worst < 0 || f.drop[f.at] > fields[worst].drop[fields[worst].at]) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			return string([]rune(join())[:width])
+		}
+		fields[worst].at++
+	}
+	return join()
 }
 
 func percent(s State) int {

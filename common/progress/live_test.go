@@ -93,9 +93,17 @@ func TestLiveWidthFollowsTerminal(t *testing.T) {
 		t.Fatalf("%d frames in %q; want 3 and the final line", len(fs), out)
 	}
 	for i, cols := range widths {
-		if w := utf8.RuneCountInString(strip(fs[i])); w >= cols {
+		frame := strings.TrimSuffix(strings.TrimSuffix(fs[i], "\x1b[J"), "\x1b[1A")
+		frame = strings.TrimSuffix(frame, "\x1b[2A")
+		if w := utf8.RuneCountInString(strip(frame)); w >= cols {
 			t.Errorf("frame %d at %d columns is %d wide: %q", i, cols, w, fs[i])
 		}
+	}
+	// The frame of 120 columns, wrapped by the terminal over three rows of
+	// 40, is cleared from its first row before the frame of 40 is drawn.
+	wide := utf8.RuneCountInString(strip(fs[0]))
+	if want := fmt.Sprintf("\x1b[%dA", (wide-1)/40); wide <= 40 || !strings.HasSuffix(fs[0], want) || !strings.HasPrefix(fs[1], "\x1b[J") {
+		t.Errorf("frames %q then %q; want the second to go up %s and clear the wrapped first", fs[0], fs[1], want)
 	}
 	if !strings.Contains(fs[0], "in flight 1/100") || !strings.Contains(fs[0], "waiting 2") {
 		t.Errorf("frame at 120 columns = %q; want the slots in use and the codes waiting", fs[0])
@@ -350,7 +358,7 @@ func TestPlainLines(t *testing.T) {
 	for _, tt := range []struct {
 		run   time.Duration
 		lines int
-	}{{25 * time.Second, 3}, {3 * time.Second, 1}} {
+	}{{25 * time.Second, 5}, {3 * time.Second, 1}} {
 		synctest.Test(t, func(t *testing.T) {
 			var out bytes.Buffer
 			l := NewLive(&out, Auto, 10, 5, "flags") // a buffer is no terminal
@@ -425,5 +433,25 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("fancy"); err == nil {
 		t.Error(`ParseMode("fancy") = nil error; want one`)
+	}
+}
+
+// TestFinalLineFits: the final line of an interrupted run, the longest
+// there is, gives up items to fit a narrow terminal, keeping the count.
+func TestFinalLineFits(t *testing.T) {
+	t.Parallel()
+	l := NewLive(io.Discard, TTY, 194, 5, "flags")
+	l.g.Counts[report.OK], l.g.Counts[report.Cancelled], l.g.Counts[report.NotAttempted] = 25, 5, 164
+	l.g.Queued, l.g.Finished = 194, 194
+	s := State{Label: "flags", Total: 194, Done: 30, OK: 25, Elapsed: 2900 * time.Millisecond, Rate: 8.6}
+	full := l.final(s, 0)
+	if want := "flags: 30/194 15%  ok 25  cancelled 5  not attempted 164  in 2.9s (8.6 flags/s)"; full != want {
+		t.Errorf("final line = %q; want %q", full, want)
+	}
+	for _, cols := range []int{79, 49, 39, 20, 5} {
+		line := l.final(s, cols)
+		if utf8.RuneCountInString(line) > cols || !strings.Contains(line, "30/194"[:min(cols, 6)]) {
+			t.Errorf("final line in %d columns = %q; want it to fit and keep the count", cols, line)
+		}
 	}
 }

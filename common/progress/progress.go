@@ -10,8 +10,8 @@
 // The line takes the terminal's width at every frame and gives up its least
 // useful items to fit, never wrapping; at the end it is replaced by one
 // final line. Off a terminal (a pipe, a file, /dev/null, a CI log) it
-// prints no escape code and no carriage return: a plain line every ten
-// seconds once a run is longer than ten seconds, and the final line.
+// prints no escape code and no carriage return: a plain line every five
+// seconds once a run is ten seconds old, and the final line.
 //
 // The live line is drawn here, not by github.com/schollz/progressbar: that
 // library draws one count in a fixed layout, and what this line needs —
