@@ -176,12 +176,7 @@ func Download(ctx context.Context, cfg cli.Config, task engine.Task, fsys store.
 	// killed run, are not ours to remove.
 	err = errors.Join(syncErr, files.Cleanup())
 	if rec != nil { // a run cut short is worth a look too
-		if cfg.Trace != "" {
-			err = errors.Join(err, trace.WriteNew(cfg.Trace, rec.WriteJSON))
-		}
-		if cfg.Timeline != "" {
-			err = errors.Join(err, trace.WriteNew(cfg.Timeline, rec.WriteSVG))
-		}
+		err = errors.Join(err, rec.WriteFiles(cfg.Trace, cfg.Timeline))
 	}
 	return sum, err
 }

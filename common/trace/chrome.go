@@ -97,12 +97,12 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 				end = r.end
 			}
 			e.complete("backoff", "backoff", base+j, b.start, end.Sub(b.start), c.cc, []arg{
-				{"url", q.url}, {"next_attempt", b.next}, {"wait_ms", ms(b.wait)},
+				str("url", q.url), num("next_attempt", b.next), flt("wait_ms", ms(b.wait)),
 			})
 		}
 		for _, w := range q.rewaits() {
 			e.complete("waiting for a slot", "queue", base+j, w.start, w.end.Sub(w.start), c.cc, []arg{
-				{"url", q.url}, {"next_attempt", w.next},
+				str("url", q.url), num("next_attempt", w.next),
 			})
 		}
 		for _, a := range q.attempts {
@@ -113,13 +113,13 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 			case a.Reused:
 				conn = "reused"
 			}
-			args := []arg{{"url", a.URL}, {"status", a.Status}, {"bytes", a.Bytes}, {"attempt", a.N},
-				{"conn", conn}, {"outcome", outcome(a)}}
+			args := []arg{str("url", a.URL), num("status", a.Status), num("bytes", a.Bytes), num("attempt", a.N),
+				str("conn", conn), str("outcome", outcome(a)), {}, {}}[:6]
 			if a.TTFB > 0 {
-				args = append(args, arg{"ttfb_ms", ms(a.TTFB)})
+				args = append(args, flt("ttfb_ms", ms(a.TTFB)))
 			}
 			if a.Err != nil && a.Status == 0 { // an HTTP error is its status
-				args = append(args, arg{"error", a.Err.Error()})
+				args = append(args, str("error", a.Err.Error()))
 			}
 			e.complete("GET "+path.Base(a.URL), "http", base+j, a.Start, a.Latency, c.cc, args)
 		}
@@ -129,27 +129,34 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 		if end.IsZero() {
 			end = r.end
 		}
-		args := []arg{{"file", c.result.File}}
+		args := []arg{str("file", c.result.File), {}}[:1]
 		if c.writeErr != nil {
-			args = append(args, arg{"error", c.writeErr.Error()})
+			args = append(args, str("error", c.writeErr.Error()))
 		}
 		e.complete("write", "disk", base, c.writeQ, end.Sub(c.writeQ), c.cc, args)
 	}
 	if c.finished {
 		res := c.result
 		e.instant(res.Status.String(), "result", base, c.done, c.cc, []arg{
-			{"status", res.Status.String()}, {"http_status", res.HTTPStatus}, {"attempts", res.Attempts},
-			{"latency_ms", ms(res.Latency)}, {"bytes", res.Bytes},
+			str("status", res.Status.String()), num("http_status", res.HTTPStatus), num("attempts", res.Attempts),
+			flt("latency_ms", ms(res.Latency)), num("bytes", res.Bytes),
 		})
 	}
 }
 
-// arg is one entry of an event's args; the value is a string, an int, an
-// int64 or a float64.
+// arg is one entry of an event's args: a string, a whole number or a
+// float, without the boxing of an interface value.
 type arg struct {
-	key string
-	val any
+	key  string
+	kind byte // 's', 'n' or 'f'
+	s    string
+	n    int64
+	f    float64
 }
+
+func str(k, v string) arg                  { return arg{key: k, kind: 's', s: v} }
+func num[T int | int64](k string, v T) arg { return arg{key: k, kind: 'n', n: int64(v)} }
+func flt(k string, v float64) arg          { return arg{key: k, kind: 'f', f: v} }
 
 // encoder appends events to the array, the first without a comma.
 type encoder struct {
@@ -219,15 +226,13 @@ func (e *encoder) args(cc string, args []arg) {
 		first = false
 		e.buf = appendString(e.buf, a.key)
 		e.buf = append(e.buf, ':')
-		switch v := a.val.(type) {
-		case string:
-			e.buf = appendString(e.buf, v)
-		case int:
-			e.buf = strconv.AppendInt(e.buf, int64(v), 10)
-		case int64:
-			e.buf = strconv.AppendInt(e.buf, v, 10)
-		case float64:
-			e.buf = strconv.AppendFloat(e.buf, v, 'f', -1, 64)
+		switch a.kind {
+		case 's':
+			e.buf = appendString(e.buf, a.s)
+		case 'n':
+			e.buf = strconv.AppendInt(e.buf, a.n, 10)
+		default:
+			e.buf = strconv.AppendFloat(e.buf, a.f, 'f', -1, 64)
 		}
 	}
 	e.buf = append(e.buf, '}')
@@ -252,21 +257,21 @@ func (e *encoder) instant(name, cat string, tid int, at time.Time, cc string, ar
 func (e *encoder) counter(name string, at time.Time, v int) {
 	e.begin("C", name, "", counterTID)
 	e.micros("ts", at.Sub(e.start))
-	e.args("", []arg{{name, v}})
+	e.args("", []arg{num(name, v)})
 	e.end()
 }
 
 func (e *encoder) meta(kind string, tid int, name string) {
 	e.begin("M", kind, "", tid)
 	e.buf = append(e.buf, `,"ts":0`...)
-	e.args("", []arg{{"name", name}})
+	e.args("", []arg{str("name", name)})
 	e.end()
 }
 
 func (e *encoder) sortIndex(tid, index int) {
 	e.begin("M", "thread_sort_index", "", tid)
 	e.buf = append(e.buf, `,"ts":0`...)
-	e.args("", []arg{{"sort_index", index}})
+	e.args("", []arg{num("sort_index", index)})
 	e.end()
 }
 

@@ -57,3 +57,23 @@ func WriteNew(name string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// WriteFiles writes the trace to jsonName and the timeline to svgName,
+// either of which may be "" for none, as new files (see WriteNew). The two
+// are written at once: they only read the Recorder, and a run waits for
+// them before it reports.
+func (r *Recorder) WriteFiles(jsonName, svgName string) error {
+	svgErr := make(chan error, 1)
+	go func() {
+		if svgName == "" {
+			svgErr <- nil
+			return
+		}
+		svgErr <- WriteNew(svgName, r.WriteSVG)
+	}()
+	var err error
+	if jsonName != "" {
+		err = WriteNew(jsonName, r.WriteJSON)
+	}
+	return errors.Join(err, <-svgErr)
+}

@@ -85,27 +85,27 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 
 	// The rows.
 	fmt.Fprintf(bw, `<g stroke="none">`+"\n")
-	var buf []byte
+	var buf, tip []byte
 	for i, c := range rows {
 		y0 := top + float64(i*per)*rowH
 		if rowH >= 8 {
 			fmt.Fprintf(bw, `<text x="%.0f" y="%.1f" text-anchor="end" font-size="%.0f" fill="#333">%s</text>`+"\n",
 				labelWidth-4, y0+rowH*float64(per)/2+3.5, math.Min(11, rowH*float64(per)-1), esc(c.cc))
 		}
-		bar := func(y float64, t time.Time, d time.Duration, fill, tip string) {
+		bar := func(y float64, t time.Time, d time.Duration, fill string, tip []byte) {
 			// By hand rather than with fmt: a run has thousands of these.
 			buf = append(buf[:0], `<rect x="`...)
-			buf = strconv.AppendFloat(buf, x(t), 'f', 2, 64)
+			buf = strconv.AppendFloat(buf, x(t), 'f', 1, 64)
 			buf = append(buf, `" y="`...)
-			buf = strconv.AppendFloat(buf, y, 'f', 2, 64)
+			buf = strconv.AppendFloat(buf, y, 'f', 1, 64)
 			buf = append(buf, `" width="`...)
-			buf = strconv.AppendFloat(buf, width(d), 'f', 2, 64)
+			buf = strconv.AppendFloat(buf, width(d), 'f', 1, 64)
 			buf = append(buf, `" height="`...)
-			buf = strconv.AppendFloat(buf, math.Max(rowH-gap(rowH), 0.8), 'f', 2, 64)
+			buf = strconv.AppendFloat(buf, math.Max(rowH-gap(rowH), 0.8), 'f', 1, 64)
 			buf = append(buf, `" fill="`...)
 			buf = append(buf, fill...)
 			buf = append(buf, `"><title>`...)
-			buf = appendEscaped(buf, tip)
+			buf = appendEscaped(buf, string(tip))
 			buf = append(buf, "</title></rect>\n"...)
 			bw.Write(buf)
 		}
@@ -114,8 +114,8 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 			queueEnd = c.done
 		}
 		if !queueEnd.IsZero() && queueEnd.After(c.queued) {
-			bar(y0, c.queued, queueEnd.Sub(c.queued), colQueue,
-				fmt.Sprintf("%s waiting for a slot: %s", c.cc, ms3(queueEnd.Sub(c.queued))))
+			tip = appendMS(append(append(tip[:0], c.cc...), " waiting for a slot: "...), queueEnd.Sub(c.queued))
+			bar(y0, c.queued, queueEnd.Sub(c.queued), colQueue, tip)
 		}
 		for j, q := range c.reqs {
 			y := y0 + float64(j)*rowH
@@ -125,14 +125,15 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 					end = r.end
 				}
 				bar(y, b.start, end.Sub(b.start), colBackoff,
-					fmt.Sprintf("%s backoff before attempt %d of %s: %s", c.cc, b.next, path.Base(q.url), ms3(end.Sub(b.start))))
+					[]byte(c.cc+" backoff before attempt "+strconv.Itoa(b.next)+" of "+path.Base(q.url)+": "+ms3(end.Sub(b.start))))
 			}
 			for _, w := range q.rewaits() {
 				bar(y, w.start, w.end.Sub(w.start), colQueue,
-					fmt.Sprintf("%s waiting for a slot again, for attempt %d: %s", c.cc, w.next, ms3(w.end.Sub(w.start))))
+					[]byte(c.cc+" waiting for a slot again, for attempt "+strconv.Itoa(w.next)+": "+ms3(w.end.Sub(w.start))))
 			}
 			for _, a := range q.attempts {
-				bar(y, a.Start, a.Latency, colHTTP[outcome(a)], attemptTip(c.cc, a))
+				tip = appendAttemptTip(tip[:0], c.cc, a)
+				bar(y, a.Start, a.Latency, colHTTP[outcome(a)], tip)
 			}
 		}
 		if !c.writeQ.IsZero() {
@@ -140,15 +141,26 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 			if end.IsZero() {
 				end = r.end
 			}
-			bar(y0, c.writeQ, end.Sub(c.writeQ), colDisk, fmt.Sprintf("%s write %s: %s", c.cc, c.result.File, ms3(end.Sub(c.writeQ))))
+			tip = appendMS(append(append(append(tip[:0], c.cc...), " write "...), c.result.File+": "...), end.Sub(c.writeQ))
+			bar(y0, c.writeQ, end.Sub(c.writeQ), colDisk, tip)
 		}
 		if c.finished {
 			res := c.result
 			ex := x(c.done) + 3
 			cy := y0 + rowH*float64(per)/2
 			rad := math.Max(1, math.Min(4, rowH*float64(per)/2))
-			fmt.Fprintf(bw, `<circle cx="%.2f" cy="%.2f" r="%.2f" fill="%s"><title>%s</title></circle>`+"\n",
-				ex, cy, rad, colResult[res.Status], esc(resultTip(res)))
+			buf = append(buf[:0], `<circle cx="`...)
+			buf = strconv.AppendFloat(buf, ex, 'f', 1, 64)
+			buf = append(buf, `" cy="`...)
+			buf = strconv.AppendFloat(buf, cy, 'f', 1, 64)
+			buf = append(buf, `" r="`...)
+			buf = strconv.AppendFloat(buf, rad, 'f', 1, 64)
+			buf = append(buf, `" fill="`...)
+			buf = append(buf, colResult[res.Status]...)
+			buf = append(buf, `"><title>`...)
+			buf = appendEscaped(buf, resultTip(res))
+			buf = append(buf, "</title></circle>\n"...)
+			bw.Write(buf)
 		}
 	}
 	fmt.Fprintf(bw, "</g>\n</svg>\n")
@@ -226,41 +238,59 @@ func legend(bw *bufio.Writer) {
 		lx+4, colResult[report.OK], lx+12)
 }
 
-func attemptTip(cc string, a fetch.Attempt) string {
-	s := fmt.Sprintf("%s GET %s attempt %d: ", cc, path.Base(a.URL), a.N)
+// appendAttemptTip appends the hover text of an attempt: "BR GET br.gif
+// attempt 1: HTTP 200, 12.3 KB, 512.0 ms, new connection, first byte after
+// 500.1 ms".
+func appendAttemptTip(b []byte, cc string, a fetch.Attempt) []byte {
+	b = append(b, cc...)
+	b = append(b, " GET "...)
+	b = append(b, path.Base(a.URL)...)
+	b = append(b, " attempt "...)
+	b = strconv.AppendInt(b, int64(a.N), 10)
 	if a.Status > 0 {
-		s += fmt.Sprintf("HTTP %d", a.Status)
+		b = append(b, ": HTTP "...)
+		b = strconv.AppendInt(b, int64(a.Status), 10)
 	} else {
-		s += "no answer"
+		b = append(b, ": no answer"...)
 	}
 	if a.Bytes > 0 {
-		s += fmt.Sprintf(", %.1f KB", float64(a.Bytes)/1000)
+		b = append(b, ", "...)
+		b = strconv.AppendFloat(b, float64(a.Bytes)/1000, 'f', 1, 64)
+		b = append(b, " KB"...)
 	}
-	s += ", " + ms3(a.Latency)
+	b = appendMS(append(b, ", "...), a.Latency)
 	switch {
 	case a.NewConns > 0:
-		s += ", new connection"
+		b = append(b, ", new connection"...)
 	case a.Reused:
-		s += ", reused connection"
+		b = append(b, ", reused connection"...)
 	}
 	if a.TTFB > 0 {
-		s += ", first byte after " + ms3(a.TTFB)
+		b = appendMS(append(b, ", first byte after "...), a.TTFB)
 	}
 	if a.Err != nil && a.Status == 0 {
-		s += " (" + fetch.Describe(a.Err) + ")"
+		b = append(b, " ("...)
+		b = append(b, fetch.Describe(a.Err)...)
+		b = append(b, ')')
+	}
+	return b
+}
+
+func resultTip(r report.Result) string {
+	s := r.CC + " " + r.Status.String()
+	if r.HTTPStatus > 0 {
+		s += ", HTTP " + strconv.Itoa(r.HTTPStatus)
+	}
+	if r.Attempts > 1 {
+		s += ", " + strconv.Itoa(r.Attempts) + " attempts"
 	}
 	return s
 }
 
-func resultTip(r report.Result) string {
-	s := fmt.Sprintf("%s %s", r.CC, r.Status)
-	if r.HTTPStatus > 0 {
-		s += fmt.Sprintf(", HTTP %d", r.HTTPStatus)
-	}
-	if r.Attempts > 1 {
-		s += fmt.Sprintf(", %d attempts", r.Attempts)
-	}
-	return s
+// appendMS appends d as "512.3 ms".
+func appendMS(b []byte, d time.Duration) []byte {
+	b = strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 1, 64)
+	return append(b, " ms"...)
 }
 
 func ms3(d time.Duration) string {

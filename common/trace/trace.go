@@ -44,7 +44,7 @@ type Recorder struct {
 	end      time.Time
 	codes    map[string]*code
 	order    []*code // by first slot taken; codes never started are added at Done
-	g        engine.Gauges
+	now      counter // the counters' values, at left zero
 	counters []counter
 }
 
@@ -57,6 +57,7 @@ type code struct {
 	writeErr           error
 	result             report.Result
 	started, finished  bool
+	counted            bool // no longer counted as waiting
 }
 
 // request is one URL of a code: its attempts and the backoffs between them.
@@ -86,7 +87,6 @@ func (r *Recorder) Observe(e engine.Event) {
 	if r.codes == nil {
 		r.codes = map[string]*code{}
 		r.start = e.At
-		r.g.Slots = r.Slots
 	}
 	if e.At.Before(r.start) {
 		r.start = e.At
@@ -124,12 +124,37 @@ func (r *Recorder) Observe(e engine.Event) {
 			r.order = append(r.order, c)
 		}
 	}
-	before := r.g
-	r.g.Apply(e)
-	if len(r.counters) == 0 || before.InFlight != r.g.InFlight || before.Waiting != r.g.Waiting ||
-		before.WritesQueued != r.g.WritesQueued {
-		r.counters = append(r.counters, counter{e.At, r.g.InFlight, r.g.Waiting, r.g.WritesQueued})
+	// The counters, kept here rather than with engine.Gauges, whose slot
+	// lanes and maps a trace has no use for.
+	now := r.now
+	switch e.Kind {
+	case engine.Queued:
+		now.waiting++
+	case engine.SlotTaken:
+		if c.slot.Equal(e.At) && !c.counted {
+			c.counted = true
+			now.waiting--
+		}
+	case engine.AttemptStart:
+		now.inFlight++
+	case engine.AttemptDone:
+		now.inFlight--
+	case engine.WriteQueued:
+		now.writes++
+	case engine.WriteDone:
+		now.writes--
+	case engine.Done:
+		if !c.counted {
+			c.counted = true
+			now.waiting--
+		}
 	}
+	if len(r.counters) == 0 || now != r.now {
+		now.at = e.At
+		r.counters = append(r.counters, now)
+		now.at = time.Time{}
+	}
+	r.now = now
 }
 
 // rewaits are the waits of a request for a slot again after a backoff:
