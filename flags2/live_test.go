@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +47,41 @@ func TestLiveLineOnATerminal(t *testing.T) {
 					OK: rep.OK, NotFound: rep.NotFound, Errors: rep.Errors})
 			})
 		}
+	}
+}
+
+// TestProgressModes: --progress none leaves stderr empty, even of the
+// in-process server's notice; plain never writes an escape code or a
+// carriage return; tty draws frames into a pipe too, as docker build's does;
+// a bad mode is a usage error.
+func TestProgressModes(t *testing.T) {
+	t.Parallel()
+	base := clienttest.Serve(t, site.New(site.Config{Mode: site.Delay, MinDelay: 150 * time.Millisecond, MaxDelay: 150 * time.Millisecond}))
+	for _, tt := range []struct {
+		mode  string
+		check func(stderr string) bool
+	}{
+		{"none", func(s string) bool { return s == "" }},
+		{"plain", func(s string) bool {
+			return !strings.ContainsAny(s, "\r\x1b") && strings.Count(s, "\n") == 1 && strings.HasPrefix(s, "flags: 10/10 100%  ok 4  404 6  in ")
+		}},
+		{"tty", func(s string) bool {
+			return strings.HasPrefix(s, "\r") && strings.Contains(s, "slots █") && strings.HasSuffix(s, "\x1b[K\n")
+		}},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := family.Run(context.Background(), []string{"A", "-l", "10", "-m", "2", "-s", base, "--no-embed",
+				"--progress", tt.mode, "--dest", t.TempDir()}, &stdout, &stderr)
+			if code != 0 || !tt.check(stderr.String()) {
+				t.Errorf("--progress %s: exit %d, stderr %q", tt.mode, code, stderr.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := family.Run(context.Background(), []string{"--progress", "fancy"}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "--progress MODE must be one of auto, tty, plain, none") {
+		t.Errorf("--progress fancy: exit %d, stderr %q; want 2 and the modes", code, stderr.String())
 	}
 }

@@ -63,7 +63,11 @@ func (f Family) Run(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	if !cfg.NoEmbed && f.Serve != nil {
-		stop, err := f.Serve(ctx, cfg.Server, stderr, name)
+		notice := stderr
+		if cfg.Progress == "none" { // nothing on stderr but errors
+			notice = io.Discard
+		}
+		stop, err := f.Serve(ctx, cfg.Server, notice, name)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return command.ExitFatal
