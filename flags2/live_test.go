@@ -50,8 +50,7 @@ func TestLiveLineOnATerminal(t *testing.T) {
 	}
 }
 
-// TestProgressModes: --progress none leaves stderr empty, even of the
-// in-process server's notice; plain never writes an escape code or a
+// TestProgressModes: --progress none leaves stderr empty; plain never writes an escape code or a
 // carriage return; tty draws frames into a pipe too, as docker build's does;
 // a bad mode is a usage error.
 func TestProgressModes(t *testing.T) {
