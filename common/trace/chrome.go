@@ -90,6 +90,13 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 	if !queueEnd.IsZero() {
 		e.complete("waiting for a slot", "queue", base, c.queued, queueEnd.Sub(c.queued), c.cc, nil)
 	}
+	for j, w := range c.firstWaits() {
+		if !w.end.IsZero() {
+			e.complete("waiting for a slot", "queue", base+j, w.start, w.end.Sub(w.start), c.cc, []arg{
+				str("url", c.reqs[j].url),
+			})
+		}
+	}
 	for j, q := range c.reqs {
 		for _, b := range q.backoffs {
 			end := b.end

@@ -117,6 +117,12 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 			tip = appendMS(append(append(tip[:0], c.cc...), " waiting for a slot: "...), queueEnd.Sub(c.queued))
 			bar(y0, c.queued, queueEnd.Sub(c.queued), colQueue, tip)
 		}
+		for j, w := range c.firstWaits() {
+			if !w.end.IsZero() {
+				tip = appendMS(append(append(append(tip[:0], c.cc...), " "...), path.Base(c.reqs[j].url)+" waiting for a slot: "...), w.end.Sub(w.start))
+				bar(y0+float64(j)*rowH, w.start, w.end.Sub(w.start), colQueue, tip)
+			}
+		}
 		for j, q := range c.reqs {
 			y := y0 + float64(j)*rowH
 			for _, b := range q.backoffs {

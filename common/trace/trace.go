@@ -58,6 +58,7 @@ type code struct {
 	result             report.Result
 	started, finished  bool
 	counted            bool // no longer counted as waiting
+	slots              int  // slots taken: one per attempt under a shared gate
 }
 
 // request is one URL of a code: its attempts and the backoffs between them.
@@ -99,6 +100,7 @@ func (r *Recorder) Observe(e engine.Event) {
 	}
 	switch e.Kind {
 	case engine.SlotTaken:
+		c.slots++
 		if !c.started {
 			c.started, c.slot = true, e.At
 			r.order = append(r.order, c)
@@ -166,6 +168,28 @@ func (q *request) rewaits() []backoff {
 			if a.N == b.next && !b.end.IsZero() && a.Start.After(b.end) {
 				ws = append(ws, backoff{start: b.end, end: a.Start, next: a.N})
 			}
+		}
+	}
+	return ws
+}
+
+// firstWaits are the waits for a first slot of each request but the first
+// of a code whose requests each take a slot of a shared gate (flags3 under
+// the loop: two requests at once, each waiting its turn): from the code's
+// start to the request's first attempt. Under a pool the code's one worker
+// makes the requests in turn; that is no wait for a slot.
+func (c *code) firstWaits() []backoff {
+	attempts := 0
+	for _, q := range c.reqs {
+		attempts += len(q.attempts)
+	}
+	if len(c.reqs) < 2 || c.slots < attempts {
+		return nil
+	}
+	ws := make([]backoff, len(c.reqs))
+	for j, q := range c.reqs {
+		if j > 0 && len(q.attempts) > 0 && q.attempts[0].Start.After(c.slot) {
+			ws[j] = backoff{start: c.queued, end: q.attempts[0].Start, next: 1}
 		}
 	}
 	return ws

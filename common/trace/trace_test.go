@@ -205,3 +205,36 @@ func TestWriteNewNeverOverwrites(t *testing.T) {
 		t.Errorf("file %q, %d entries in the folder; want the first trace alone, no temporary files", data, len(entries))
 	}
 }
+
+// TestSecondRequestWaits: under a shared gate (a slot per attempt) the
+// second request of a code waits for its own slot, and the trace shows that
+// wait on its track; under a pool (one slot for the code) it does not.
+func TestSecondRequestWaits(t *testing.T) {
+	t.Parallel()
+	for _, gated := range []bool{true, false} {
+		r := &Recorder{Slots: 1}
+		t0 := time.Now()
+		at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+		r.Observe(engine.Event{Kind: engine.Queued, CC: "BR", At: t0})
+		for i, url := range []string{"http://t/br/br.gif", "http://t/br/metadata.json"} {
+			if gated || i == 0 {
+				r.Observe(engine.Event{Kind: engine.SlotTaken, CC: "BR", At: at(100 * i)})
+			}
+			r.Observe(engine.Event{Kind: engine.AttemptStart, CC: "BR", At: at(100 * i), URL: url, N: 1})
+			r.Observe(engine.Event{Kind: engine.AttemptDone, CC: "BR", At: at(100*i + 100), URL: url, N: 1,
+				Attempt: fetch.Attempt{URL: url, N: 1, Start: at(100 * i), Latency: 100 * time.Millisecond, Status: 200}})
+			if gated {
+				r.Observe(engine.Event{Kind: engine.SlotFreed, CC: "BR", At: at(100*i + 100)})
+			}
+		}
+		r.Observe(engine.Event{Kind: engine.Done, CC: "BR", At: at(200), Result: report.Result{CC: "BR"}})
+		var b bytes.Buffer
+		if err := r.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		waits := strings.Count(b.String(), `"cat":"queue","pid":1,"tid":2`)
+		if want := map[bool]int{true: 1, false: 0}[gated]; waits != want {
+			t.Errorf("gated %v: %d waits on the second request's track; want %d", gated, waits, want)
+		}
+	}
+}
