@@ -3,6 +3,7 @@ package trace
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path"
 	"strconv"
@@ -30,7 +31,9 @@ const (
 //     with args.status as in the JSON report;
 //   - "C" (counter) events for "in flight", "waiting" and "writes queued";
 //   - "M" (metadata) events naming the process and the tracks and sorting
-//     the tracks in order of start.
+//     the tracks in order of start (chrome://tracing follows the sort index;
+//     Perfetto places tracks by its own rules, so each track's name starts
+//     with its place: "001 ZZ").
 func (r *Recorder) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	e := &encoder{w: bw, start: r.start}
@@ -47,7 +50,9 @@ func (r *Recorder) WriteJSON(w io.Writer) error {
 	for i, c := range r.rows() {
 		base := 1 + i*per
 		for j := range max(len(c.reqs), 1) {
-			name := c.cc
+			// The place in the order of start leads the name: Perfetto
+			// orders tracks by its own rules, not by thread_sort_index.
+			name := fmt.Sprintf("%03d %s", i+1, c.cc)
 			if per > 1 && j < len(c.reqs) {
 				name += " " + path.Base(c.reqs[j].url)
 			}

@@ -8,7 +8,9 @@
 // event (a few dozen bytes) and lays the picture out once the run is over,
 // so it costs the run next to nothing while it goes.
 //
-// Tracks: one per code, in the order the codes took their first slot, so
+// Tracks: one per code, in the order the codes took their first slot (the
+// place leads the track's name, "001 ZZ", for viewers that sort tracks
+// their own way), so
 // the trace reads top to bottom as the waterfall does — each code's wait
 // for a slot, its requests, its backoffs and its write left to right on
 // one line — and a code that waited long stands out by where it starts. A
