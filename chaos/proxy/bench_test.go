@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -174,4 +175,84 @@ func reportRelay(b *testing.B, paths []*relayPath) {
 	b.ReportMetric(rate["chaos-http"]/rate["iocopy"], "http/iocopy")
 	b.ReportMetric(rate["chaos-tcp"]/rate["iocopy"], "tcp/iocopy")
 	b.ReportMetric(rate["bufcopy"]/rate["iocopy"], "buf/iocopy")
+}
+
+// BenchmarkTrickleAttack measures a normal client's latency through chaos
+// while 500 connections trickle request heads a byte at a time (issue 16
+// §6), next to the same client's latency without them, in one run:
+//
+//	go test -run '^$' -bench TrickleAttack -benchtime 20000x ./chaos/proxy
+//
+// The header timeout drops the tricklers; until it does they must cost the
+// normal client nothing (quiet-p50 vs attack-p50, and the maxima).
+func BenchmarkTrickleAttack(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body(1024)) }))
+	defer srv.Close()
+	p := start(b, Config{Backend: srv.Listener.Addr().String(), HeaderTimeout: 2 * time.Second})
+	url := p.URL() + "/"
+	client := &http.Client{Transport: &http.Transport{}}
+	measure := func(n int) []time.Duration {
+		lat := make([]time.Duration, 0, n)
+		for range n {
+			start := time.Now()
+			resp, err := client.Get(url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			lat = append(lat, time.Since(start))
+		}
+		return lat
+	}
+	n := max(b.N, 100)
+	b.StopTimer()
+	quiet := measure(n)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 500 {
+		wg.Go(func() {
+			c, err := net.Dial("tcp", p.Addr().String())
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for _, ch := range []byte("GET /slow HTTP/1.1\r\nHost: x\r\n") {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				if _, err := c.Write([]byte{ch}); err != nil {
+					return // dropped by the header timeout
+				}
+			}
+		})
+	}
+	// Measure once the tricklers are connected (a few may fail to dial).
+	deadline := time.Now().Add(5 * time.Second)
+	for want := p.Stats().Connections + 500; p.Stats().Connections < want && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	b.StartTimer()
+	attack := measure(n)
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	q, a := stats(quiet), stats(attack)
+	b.ReportMetric(q.p50, "quiet-p50-µs")
+	b.ReportMetric(q.max, "quiet-max-µs")
+	b.ReportMetric(a.p50, "attack-p50-µs")
+	b.ReportMetric(a.max, "attack-max-µs")
+}
+
+type latStats struct{ p50, max float64 }
+
+func stats(lat []time.Duration) latStats {
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return latStats{float64(s[len(s)/2]) / 1e3, float64(s[len(s)-1]) / 1e3}
 }
