@@ -119,7 +119,7 @@ func TestErrorRatesTimesRetries(t *testing.T) {
 // timeouts; a chaos line of 50% errors loses about half, as 5xx.
 func TestTimeoutsAndChaos(t *testing.T) {
 	t.Parallel()
-	rows := faultsJSON(t, "--client", flags2(t), "--delays", "100ms-500ms", "--timeouts", "300ms", "--behavior", "50:error",
+	rows := faultsJSON(t, "--client", flags2(t), "--delays", "0s-2s", "--timeouts", "1s", "--behavior", "50:error",
 		"--codes", "a", "--limit", "40", "--ladder", "40", "--dest", memDir(t))
 	if len(rows) != 3 {
 		t.Fatalf("%d rows; want 3 (timeouts, then chaos with pool and loop): %v", len(rows), rows)
@@ -136,8 +136,8 @@ func TestTimeoutsAndChaos(t *testing.T) {
 			t.Errorf("%v %v: %.1f%% ok, errors %v; want about half, all %q", r["experiment"], r["strategy"], pct, kinds, want)
 		}
 	}
-	if rows[0]["theory_pct"].(float64) != 50 || rows[0]["timeout_s"].(float64) != 0.3 || rows[0]["delay"] != "100ms-500ms" {
-		t.Errorf("timeouts row %v: want theory 50, timeout 0.3, delay 100ms-500ms", rows[0])
+	if rows[0]["theory_pct"].(float64) != 50 || rows[0]["timeout_s"].(float64) != 1 || rows[0]["delay"] != "0s-2s" {
+		t.Errorf("timeouts row %v: want theory 50, timeout 1, delay 0s-2s", rows[0])
 	}
 	if rows[1]["behavior"] != "50:error" || rows[1]["strategy"] != "pool" || rows[2]["strategy"] != "loop" {
 		t.Errorf("chaos rows %v, %v: want 50:error with pool, then loop", rows[1], rows[2])
