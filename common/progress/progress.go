@@ -17,6 +17,6 @@
 // library draws one count in a fixed layout, and what this line needs —
 // several live counts, one cell per slot, fields that drop out to fit a
 // narrow or resized terminal, an ETA that does not jump — is outside it.
-// It still draws Bar, a plain count bar, where one count is all there is
-// to show.
+// The library stays for what it does well, a plain bar of one count: Bar,
+// for a job that has only that to show. The downloaders no longer use it.
 package progress
