@@ -219,8 +219,13 @@ func (d *deliverer) deliver(o Outcome) {
 		d.done(r)
 	}
 	if d.writers == nil {
+		d.emit(Event{Kind: WriteStarted, CC: r.CC})
 		done(store.WriteAtomic(d.dest, r.File, o.Save))
 		return
 	}
-	d.writers.Submit(d.dest, r.File, o.Save, done)
+	if !d.observing {
+		d.writers.Submit(d.dest, r.File, o.Save, done)
+		return
+	}
+	d.writers.SubmitTraced(d.dest, r.File, o.Save, func() { d.emit(Event{Kind: WriteStarted, CC: r.CC}) }, done)
 }

@@ -15,7 +15,7 @@ type Kind uint8
 // for each HTTP attempt, SlotTaken, AttemptStart, AttemptDone, SlotFreed
 // (the slot may cover several attempts in the pool and sequential
 // strategies), a BackoffStart and BackoffDone before each retry, and for a
-// download WriteQueued and WriteDone.
+// download WriteQueued, WriteStarted and WriteDone.
 const (
 	// Queued: the code joined the run and waits for its first slot. All
 	// codes are queued when Run starts.
@@ -31,9 +31,10 @@ const (
 	// BackoffStart and BackoffDone bracket the wait before a retry.
 	BackoffStart
 	BackoffDone
-	// WriteQueued: a download was handed to the writers; WriteDone: it is
-	// on disk, or failed (Err).
+	// WriteQueued: a download was handed to the writers; WriteStarted: a
+	// writer took it; WriteDone: it is on disk, or failed (Err).
 	WriteQueued
+	WriteStarted
 	WriteDone
 	// Done: the code's final Result; nothing more happens to the code.
 	Done
@@ -43,7 +44,7 @@ const (
 )
 
 var kindNames = [...]string{"queued", "slot taken", "slot freed", "attempt start", "attempt done",
-	"backoff start", "backoff done", "write queued", "write done", "done", "tick"}
+	"backoff start", "backoff done", "write queued", "write started", "write done", "done", "tick"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

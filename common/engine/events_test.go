@@ -115,11 +115,12 @@ func TestEventStream(t *testing.T) {
 					if cc[0] == 'Y' && count(kinds, BackoffStart) != 1 {
 						t.Errorf("%s: events %v; want one backoff", cc, kinds)
 					}
-					if cc[0] != 'X' && cc[0] != 'Y' && (count(kinds, WriteQueued) != 1 || count(kinds, WriteDone) != 1) {
-						t.Errorf("%s: events %v; want a write queued and done", cc, kinds)
+					if cc[0] != 'X' && cc[0] != 'Y' && (count(kinds, WriteQueued) != 1 || count(kinds, WriteStarted) != 1 ||
+						count(kinds, WriteDone) != 1 || !inOrder(kinds, WriteQueued, WriteStarted, WriteDone)) {
+						t.Errorf("%s: events %v; want a write queued, started and done, in that order", cc, kinds)
 					}
 				}
-				if g.Waiting != 0 || g.Held != 0 || g.InFlight != 0 || g.BackingOff != 0 || g.WritesQueued != 0 {
+				if g.Waiting != 0 || g.Held != 0 || g.InFlight != 0 || g.BackingOff != 0 || g.WritesQueued != 0 || g.Writing != 0 {
 					t.Errorf("gauges at the end %+v; want all at rest", g)
 				}
 				for s := report.OK; s < report.NumStatuses; s++ {
@@ -143,4 +144,14 @@ func count(kinds []Kind, k Kind) int {
 		}
 	}
 	return n
+}
+
+// inOrder reports whether the kinds ks appear in kinds in that order.
+func inOrder(kinds []Kind, ks ...Kind) bool {
+	for _, k := range kinds {
+		if len(ks) > 0 && k == ks[0] {
+			ks = ks[1:]
+		}
+	}
+	return len(ks) == 0
 }

@@ -19,6 +19,7 @@ type Gauges struct {
 	InFlight     int // HTTP attempts under way
 	BackingOff   int // requests waiting to retry
 	WritesQueued int // downloads handed to the writers and not yet on disk
+	Writing      int // of those, the ones a writer is writing
 
 	waiting map[string]bool
 	lanes   []bool           // lanes[i]: slot i is held
@@ -62,8 +63,11 @@ func (g *Gauges) Apply(e Event) {
 		g.BackingOff--
 	case WriteQueued:
 		g.WritesQueued++
+	case WriteStarted:
+		g.Writing++
 	case WriteDone:
 		g.WritesQueued--
+		g.Writing--
 	case Done:
 		g.stopWaiting(e.CC)
 		g.Finished++

@@ -24,6 +24,7 @@ type Pool struct {
 type job struct {
 	dir, name string
 	data      []byte
+	started   func() // may be nil
 	done      func(error)
 }
 
@@ -48,11 +49,18 @@ func newPool(workers int, write func(dir, name string, data []byte) error) *Pool
 	for range workers {
 		p.wg.Go(func() {
 			for j := range p.jobs {
+				j.start()
 				j.finish(p.write(j.dir, j.name, j.data))
 			}
 		})
 	}
 	return p
+}
+
+func (j job) start() {
+	if j.started != nil {
+		j.started()
+	}
 }
 
 func (j job) finish(err error) {
@@ -68,13 +76,21 @@ func (j job) finish(err error) {
 // for the goroutine that calls Submit, which may itself be waiting for room
 // in the queue. After Close, done gets ErrClosed and nothing is written.
 func (p *Pool) Submit(dir, name string, data []byte, done func(error)) {
-	j := job{dir: dir, name: name, data: data, done: done}
+	p.SubmitTraced(dir, name, data, nil, done)
+}
+
+// SubmitTraced is Submit that also calls started, if not nil, when a
+// writer takes the write from the queue, just before it writes: what a
+// trace of the run needs to tell waiting for a writer from writing.
+func (p *Pool) SubmitTraced(dir, name string, data []byte, started func(), done func(error)) {
+	j := job{dir: dir, name: name, data: data, started: started, done: done}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	switch {
 	case p.closed:
 		j.finish(ErrClosed)
 	case p.inline:
+		j.start()
 		j.finish(p.write(dir, name, data))
 	default:
 		p.jobs <- j

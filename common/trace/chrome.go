@@ -26,7 +26,7 @@ const (
 //     no answer), bytes, attempt, conn ("new", "reused" or "none"), outcome
 //     (ok, not_found, error, cancelled) and ttfb_ms when an answer came),
 //     "backoff" (the wait before a retry) and "disk" (waiting for a writer
-//     and writing);
+//     and writing, with args wait_ms and write_ms);
 //   - an "i" (instant) event, cat "result", at each code's end, named and
 //     with args.status as in the JSON report;
 //   - "C" (counter) events for "in flight", "waiting" and "writes queued";
@@ -141,7 +141,10 @@ func (r *Recorder) codeEvents(e *encoder, c *code, base int) {
 		if end.IsZero() {
 			end = r.end
 		}
-		args := []arg{str("file", c.result.File), {}}[:1]
+		args := []arg{str("file", c.result.File), {}, {}}[:1]
+		if !c.writeS.IsZero() { // the wait for a writer, then the writing
+			args = append(args, flt("wait_ms", ms(c.writeS.Sub(c.writeQ))), flt("write_ms", ms(end.Sub(c.writeS))))
+		}
 		if c.writeErr != nil {
 			args = append(args, str("error", c.writeErr.Error()))
 		}

@@ -148,6 +148,9 @@ func (r *Recorder) WriteSVG(w io.Writer) error {
 				end = r.end
 			}
 			tip = appendMS(append(append(append(tip[:0], c.cc...), " write "...), c.result.File+": "...), end.Sub(c.writeQ))
+			if !c.writeS.IsZero() {
+				tip = appendMS(append(tip, ", of which waiting for a writer "...), c.writeS.Sub(c.writeQ))
+			}
 			bar(y0, c.writeQ, end.Sub(c.writeQ), colDisk, tip)
 		}
 		if c.finished {

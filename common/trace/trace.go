@@ -55,7 +55,8 @@ type code struct {
 	cc                 string
 	queued, slot, done time.Time // slot: first slot taken, zero if none
 	reqs               []*request
-	writeQ, writeD     time.Time
+	writeQ, writeS     time.Time // queued, and taken by a writer
+	writeD             time.Time
 	writeErr           error
 	result             report.Result
 	started, finished  bool
@@ -119,6 +120,8 @@ func (r *Recorder) Observe(e engine.Event) {
 		}
 	case engine.WriteQueued:
 		c.writeQ = e.At
+	case engine.WriteStarted:
+		c.writeS = e.At
 	case engine.WriteDone:
 		c.writeD, c.writeErr = e.At, e.Err
 	case engine.Done:

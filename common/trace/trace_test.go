@@ -57,6 +57,7 @@ func synthetic(r *Recorder, n, requests int) {
 			res.Status, res.File, res.HTTPStatus = report.NotFound, "", 404
 		} else {
 			r.Observe(engine.Event{Kind: engine.WriteQueued, CC: cc, At: at(s + 90)})
+			r.Observe(engine.Event{Kind: engine.WriteStarted, CC: cc, At: at(s + 92)})
 			r.Observe(engine.Event{Kind: engine.WriteDone, CC: cc, At: at(s + 95)})
 		}
 		r.Observe(engine.Event{Kind: engine.Done, CC: cc, At: at(s + 95), Result: res})
@@ -156,6 +157,9 @@ func TestJSONPhases(t *testing.T) {
 			if e.Args["cc"] == nil {
 				t.Errorf("%s event %q has no args.cc", e.Cat, e.Name)
 			}
+		}
+		if e.Cat == "disk" && (e.Args["wait_ms"] != 2.0 || e.Args["write_ms"] != 3.0) {
+			t.Errorf("disk event args %v; want wait_ms 2 and write_ms 3", e.Args)
 		}
 		if e.Cat == "http" {
 			for _, k := range []string{"url", "status", "bytes", "attempt", "conn", "outcome"} {
