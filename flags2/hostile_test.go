@@ -62,7 +62,7 @@ func BenchmarkHostileRSS(b *testing.B) {
 				for b.Loop() {
 					var rep report.JSON
 					launched := launchJSON(b, launcher, &rep, clients[client], "-e", "-m", m, "-s", srv.URL+"/flags",
-						"--no-embed", "--json", "--timeout", "60", "--dest", b.TempDir())
+						"--no-embed", "--json", "--timeout", "60s", "--dest", b.TempDir())
 					if launched.Exit != 0 {
 						b.Fatalf("%s: exit %d", client, launched.Exit)
 					}

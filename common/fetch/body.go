@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
@@ -22,18 +23,27 @@ const (
 	// the limit when Config.MaxBodySize is larger.
 	DefaultMemoryBudget = 16 << 20
 
-	// firstBuffer is the buffer a body of unknown length starts with, and
-	// the most a Content-Length can make the client set aside before the
-	// bytes arrive: a server may announce a megabyte and send ten bytes.
-	firstBuffer   = 16 << 10
-	trustedLength = 64 << 10 // a Content-Length up to this sizes the first buffer exactly
+	// chunkSize is the unit a body of unknown (or large) length is read
+	// in, and so the most a Content-Length can make the client set aside
+	// before the bytes arrive: a server may announce a megabyte and send
+	// ten bytes.
+	chunkSize = 32 << 10
+	// trustedLength is the largest Content-Length read straight into one
+	// buffer of that size, as every flag is.
+	trustedLength = 64 << 10
 )
 
-// bodyReader reads whole bodies within the client's limits. The buffer of a
-// body grows only as bytes arrive (doubling, so it is never more than twice
-// what came), and every byte of buffer is taken from the shared budget
-// first; a body that would pass its limit, or find the budget spent, ends
-// at once with a *TooLargeError.
+// chunks recycles the chunks of bodies: a body that fails (too large, cut
+// short) gives its chunks back, so a thousand hostile answers reuse the same
+// few megabytes instead of leaving a gigabyte of garbage behind.
+var chunks = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+// bodyReader reads whole bodies within the client's limits. A body whose
+// length is known and small is read into one buffer of that size; any other
+// is read in chunks as its bytes arrive, then copied into one buffer of its
+// exact size once it has ended within the limit. Every byte of buffer is
+// taken from the shared budget first; a body that would pass its limit, or
+// find the budget spent, ends at once with a *TooLargeError.
 type bodyReader struct {
 	limit  int64 // one body, decompressed
 	budget *semaphore.Weighted
@@ -52,79 +62,118 @@ func newBodyReader(limit, budget int64) *bodyReader {
 	return &bodyReader{limit: limit, budget: semaphore.NewWeighted(budget), total: budget}
 }
 
+// take reserves n bytes of the budget for a body of url.
+func (b *bodyReader) take(url string, n int64) error {
+	if !b.budget.TryAcquire(n) {
+		return &TooLargeError{URL: url, Limit: b.total, Shared: true}
+	}
+	b.inUse.Add(n)
+	return nil
+}
+
+func (b *bodyReader) give(n int64) {
+	b.budget.Release(n)
+	b.inUse.Add(-n)
+}
+
 // read returns the whole body of res. A body the transport decompressed
 // (the client asks for gzip, as browsers and Python's requests do) counts
 // its decompressed bytes against the limit, so a gzip bomb stops at the
 // limit too.
 func (b *bodyReader) read(url string, res *http.Response) ([]byte, error) {
 	want := res.ContentLength // -1 when unknown, or decompressed by the transport
-	if want > b.limit {
+	switch {
+	case want > b.limit:
 		return nil, &TooLargeError{URL: url, Limit: b.limit}
+	case want >= 0 && want <= trustedLength:
+		return b.readKnown(url, res.Body, want)
 	}
-	size := int64(firstBuffer)
-	if want >= 0 && want <= trustedLength {
-		size = want
-	}
-	var held int64 // bytes of buffer taken from the budget
-	take := func(n int64) error {
-		if !b.budget.TryAcquire(n) {
-			return &TooLargeError{URL: url, Limit: b.total, Shared: true}
-		}
-		held += n
-		b.inUse.Add(n)
-		return nil
-	}
-	give := func(n int64) {
-		b.budget.Release(n)
-		held -= n
-		b.inUse.Add(-n)
-	}
-	defer func() { give(held) }()
+	return b.readChunks(url, res.Body, want)
+}
 
-	if err := take(size); err != nil {
+// readKnown reads a body of a small, known length into one buffer of that
+// size.
+func (b *bodyReader) readKnown(url string, body io.Reader, want int64) ([]byte, error) {
+	if err := b.take(url, want); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, size)
+	defer b.give(want)
+	buf := make([]byte, want)
+	n, err := io.ReadFull(body, buf)
+	if err == nil {
+		// net/http stops at Content-Length; reading on lets it see the end
+		// and reuse the connection.
+		var probe [1]byte
+		_, err = body.Read(probe[:])
+	}
+	if err := ended(url, int64(n), want, err); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// readChunks reads a body of unknown or large length chunk by chunk.
+func (b *bodyReader) readChunks(url string, body io.Reader, want int64) ([]byte, error) {
+	var (
+		parts []*[chunkSize]byte
+		last  int   // bytes in the last part
+		total int64 // bytes in all parts
+	)
+	defer func() {
+		for _, p := range parts {
+			chunks.Put(p)
+		}
+		b.give(int64(len(parts)) * chunkSize)
+	}()
 	for {
-		if len(buf) == cap(buf) {
-			// Full: the end of the body, or time to grow. One byte more
-			// tells which without growing for nothing.
+		if total >= b.limit {
+			// Full up to the limit: one byte more says whether the body
+			// ends here.
 			var probe [1]byte
-			n, err := io.ReadFull(res.Body, probe[:])
-			if n == 0 {
-				return b.finish(url, buf, want, err)
-			}
-			if int64(len(buf)) >= b.limit {
+			n, err := io.ReadFull(body, probe[:])
+			if n > 0 {
 				return nil, &TooLargeError{URL: url, Limit: b.limit}
 			}
-			grown := min(max(2*int64(cap(buf)), 512), b.limit)
-			if err := take(grown); err != nil {
+			return b.join(url, parts, total, want, err)
+		}
+		if len(parts) == 0 || last == chunkSize {
+			if err := b.take(url, chunkSize); err != nil {
 				return nil, err
 			}
-			next := make([]byte, len(buf), grown)
-			copy(next, buf)
-			give(int64(cap(buf))) // the old buffer is garbage now
-			buf = append(next, probe[0])
-			continue
+			parts, last = append(parts, chunks.Get().(*[chunkSize]byte)), 0
 		}
-		n, err := res.Body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
+		room := min(chunkSize-last, int(b.limit-total)) // never read past the limit
+		n, err := body.Read(parts[len(parts)-1][last : last+room])
+		last += n
+		total += int64(n)
 		if err != nil {
-			return b.finish(url, buf, want, err)
+			return b.join(url, parts, total, want, err)
 		}
 	}
 }
 
-// finish checks a body that ended with err (io.EOF when it ended well)
-// against its Content-Length.
-func (b *bodyReader) finish(url string, buf []byte, want int64, err error) ([]byte, error) {
-	got := int64(len(buf))
+// join copies the parts of a body that has ended with err into one buffer
+// of its size.
+func (b *bodyReader) join(url string, parts []*[chunkSize]byte, total, want int64, err error) ([]byte, error) {
+	if err := ended(url, total, want, err); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, total)
+	for _, p := range parts {
+		buf = append(buf, p[:min(chunkSize, int(total-int64(len(buf))))]...)
+	}
+	return buf, nil
+}
+
+// ended checks a body of got bytes that ended with err (io.EOF when it
+// ended well) against its Content-Length, want (-1 if unknown).
+func ended(url string, got, want int64, err error) error {
 	switch {
 	case want >= 0 && got < want && (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)):
 		// net/http reports a short body as io.ErrUnexpectedEOF; say how short.
-		return nil, &TruncatedError{URL: url, Got: got, Want: want}
+		return &TruncatedError{URL: url, Got: got, Want: want}
 	case err != nil && err != io.EOF:
-		return nil, fmt.Errorf("get %s: reading body: %w", url, err)
+		return fmt.Errorf("get %s: reading body: %w", url, err)
 	}
-	return buf, nil
+	return nil
 }

@@ -29,8 +29,8 @@ func response(body io.Reader, contentLength int64) *http.Response {
 	return &http.Response{StatusCode: 200, Body: io.NopCloser(body), ContentLength: contentLength}
 }
 
-// TestBufferFollowsArrival: the buffer of a long body is never much more
-// than what has arrived (twice, from doubling), however long the body.
+// TestBufferFollowsArrival: the buffer of a long body is never more than
+// what has arrived and one chunk, however long the body.
 func TestBufferFollowsArrival(t *testing.T) {
 	t.Parallel()
 	b := newBodyReader(1<<20, 0)
@@ -38,8 +38,8 @@ func TestBufferFollowsArrival(t *testing.T) {
 	body := &watched{size: 100 << 20, step: 1000, look: func(sent int64) {
 		held := b.inUse.Load()
 		peak = max(peak, held)
-		if held > max(firstBuffer, 2*sent) {
-			t.Fatalf("%d bytes of buffer after %d arrived; want at most twice as many", held, sent)
+		if held > sent+chunkSize {
+			t.Fatalf("%d bytes of buffer after %d arrived; want at most one chunk more", held, sent)
 		}
 	}}
 	_, err := b.read("u", response(body, -1))
@@ -59,8 +59,8 @@ func TestLyingContentLength(t *testing.T) {
 	t.Parallel()
 	b := newBodyReader(1<<20, 0)
 	body := &watched{size: 10, step: 10, look: func(int64) {
-		if held := b.inUse.Load(); held > firstBuffer {
-			t.Fatalf("%d bytes set aside for a body that has sent nothing yet; want at most %d", held, firstBuffer)
+		if held := b.inUse.Load(); held > chunkSize {
+			t.Fatalf("%d bytes set aside for a body that has sent nothing yet; want at most %d", held, chunkSize)
 		}
 	}}
 	_, err := b.read("u", response(body, 1_000_000))
@@ -70,10 +70,10 @@ func TestLyingContentLength(t *testing.T) {
 	}
 }
 
-// TestSharedBudget: two bodies being read hold half the budget; a third
-// that keeps growing finds the rest too small before it reaches the body
-// limit and fails at once, naming the shared limit; the two then finish
-// whole.
+// TestSharedBudget: two bodies being read hold more than half the budget;
+// a third that keeps growing finds the rest too small before it reaches the
+// body limit and fails at once, naming the shared limit; the two then
+// finish whole.
 func TestSharedBudget(t *testing.T) {
 	t.Parallel()
 	const limit = 1 << 20
@@ -84,10 +84,9 @@ func TestSharedBudget(t *testing.T) {
 	}
 	var writers []*io.PipeWriter
 	results := make(chan result, 2)
-	// Each body needs a buffer of half the limit: the two hold 1 MiB of
-	// the 2 MiB budget, and a body that reaches the limit needs 1.5 MiB at
-	// its last growth (the old buffer and the new).
-	part := bytes.Repeat([]byte("x"), 400<<10)
+	// Each body holds 19 chunks (608 KiB) of the 2 MiB budget; what is
+	// left is less than the 1 MiB a body needs to reach the body limit.
+	part := bytes.Repeat([]byte("x"), 600<<10)
 	for range 2 {
 		r, w := io.Pipe()
 		writers = append(writers, w)
