@@ -23,7 +23,7 @@ type arrival struct {
 
 // runStage feeds chunks to one TCP fault and records what comes out and
 // when. Each input is sent at its own offset from the start.
-func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration) (outs []arrival, runErr error, link *fakeLink, ended time.Duration) {
+func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration) (outs []arrival, link *fakeLink, ended time.Duration, runErr error) {
 	t.Helper()
 	// As in a link, the input is buffered: a chunk's arrival time is when
 	// it came, not when the stage got round to it.
@@ -58,7 +58,8 @@ func runStage(t *testing.T, f TCPFault, inputs []arrival, closeAt time.Duration)
 		outs = append(outs, arrival{string(c.Data), time.Since(start)})
 	}
 	ended = time.Since(start)
-	return outs, <-done, link, ended
+	runErr = <-done
+	return outs, link, ended, runErr
 }
 
 func TestLatencyFault(t *testing.T) {
@@ -137,7 +138,7 @@ func TestSlicerFault(t *testing.T) {
 func TestLimitDataFault(t *testing.T) {
 	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
-		outs, err, _, _ := runStage(t, &LimitData{Bytes: 5}, []arrival{{"abc", 0}, {"defgh", 0}, {"never", 0}}, 0)
+		outs, _, _, err := runStage(t, &LimitData{Bytes: 5}, []arrival{{"abc", 0}, {"defgh", 0}, {"never", 0}}, 0)
 		var got string
 		for _, o := range outs {
 			got += o.data
@@ -151,7 +152,7 @@ func TestLimitDataFault(t *testing.T) {
 func TestSlowCloseFault(t *testing.T) {
 	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
-		outs, _, _, ended := runStage(t, &SlowClose{Delay: 2 * time.Second}, []arrival{{"a", 0}}, 10*time.Millisecond)
+		outs, _, ended, _ := runStage(t, &SlowClose{Delay: 2 * time.Second}, []arrival{{"a", 0}}, 10*time.Millisecond)
 		if len(outs) != 1 || outs[0].at != 0 || ended != 2010*time.Millisecond {
 			t.Errorf("slow_close 2s: %v, stream ended at %v; want data at once and the end at 2.01s", outs, ended)
 		}
@@ -161,7 +162,7 @@ func TestSlowCloseFault(t *testing.T) {
 func TestTimeoutFault(t *testing.T) {
 	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
-		outs, _, link, ended := runStage(t, &Timeout{Timeout: time.Second}, []arrival{{"a", 0}, {"b", 500 * time.Millisecond}}, 600*time.Millisecond)
+		outs, link, ended, _ := runStage(t, &Timeout{Timeout: time.Second}, []arrival{{"a", 0}, {"b", 500 * time.Millisecond}}, 600*time.Millisecond)
 		if len(outs) != 0 || link.closes.Load() != 1 || ended != time.Second {
 			t.Errorf("timeout 1s: passed %v, closes %d, ended %v; want nothing, 1 close at 1s", outs, link.closes.Load(), ended)
 		}
@@ -200,7 +201,7 @@ func TestTimeoutForever(t *testing.T) {
 func TestResetPeerFault(t *testing.T) {
 	t.Parallel()
 	synctestRun(t, func(t *testing.T) {
-		outs, _, link, ended := runStage(t, &ResetPeer{Timeout: 300 * time.Millisecond}, []arrival{{"a", 100 * time.Millisecond}}, 500*time.Millisecond)
+		outs, link, ended, _ := runStage(t, &ResetPeer{Timeout: 300 * time.Millisecond}, []arrival{{"a", 100 * time.Millisecond}}, 500*time.Millisecond)
 		if len(outs) != 0 || link.resets.Load() != 1 || ended != 400*time.Millisecond {
 			t.Errorf("reset_peer 300ms: passed %v, resets %d at %v; want nothing, then 1 reset at 400ms (300ms after the data)", outs, link.resets.Load(), ended)
 		}

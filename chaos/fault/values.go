@@ -221,8 +221,6 @@ func (o *options) count(name string) int {
 	return n
 }
 
-func (o *options) direction(name string) Direction { return parsed(o, name, ParseDirection) }
-
 func (o *options) choice(name string, allowed ...string) string {
 	v := strings.ToLower(strings.TrimSpace(o.raw(name)))
 	for _, a := range allowed {

@@ -128,7 +128,7 @@ func TestDrawIsPure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.draw(5, "") != p.draw(5, "") || p.draw(5, "") == p.draw(6, "") {
+	if first, again := p.draw(5, ""), p.draw(5, ""); first != again || first == p.draw(6, "") {
 		t.Errorf("draw(seed 7, k) is not a function of k alone")
 	}
 	q, _ := New(Config{Backend: "127.0.0.1:1", Seed: 7, Seeded: true, SeedBy: ByPath})

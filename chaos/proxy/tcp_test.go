@@ -47,7 +47,7 @@ func startTCP(t testing.TB, backendAddr string, faults ...fault.Config) *Proxy {
 }
 
 // readAll connects through p and reads until EOF or error, timing it.
-func readAll(t *testing.T, p *Proxy) ([]byte, error, time.Duration) {
+func readAll(t *testing.T, p *Proxy) ([]byte, time.Duration, error) {
 	t.Helper()
 	// The clock starts before the dial: the proxy may accept, and start a
 	// fault's timer, before Dial returns here.
@@ -56,12 +56,12 @@ func readAll(t *testing.T, p *Proxy) ([]byte, error, time.Duration) {
 	if err != nil {
 		// A reset_peer at 0 can reset the connection before the dialler
 		// checks it is up: that is a reset too.
-		return nil, err, 0
+		return nil, 0, err
 	}
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	got, err := io.ReadAll(c)
-	return got, err, time.Since(start)
+	return got, time.Since(start), err
 }
 
 func TestTCPPass(t *testing.T) {
@@ -92,7 +92,7 @@ func TestTCPRefusedBackend(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close()
 	p := startTCP(t, dead)
-	_, err, d := readAll(t, p)
+	_, d, err := readAll(t, p)
 	if err != nil || d > 3*time.Second {
 		t.Errorf("read through a proxy to a dead backend: %v after %v; want a prompt close", err, d)
 	}
@@ -101,7 +101,7 @@ func TestTCPRefusedBackend(t *testing.T) {
 func TestTCPLatency(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(10)), oneFault("latency", 100, "latency", "0.1"))
-	got, err, d := readAll(t, p)
+	got, d, err := readAll(t, p)
 	if err != nil || len(got) != 10 || d < 100*time.Millisecond || d > 5*time.Second {
 		t.Errorf("latency .1: %d bytes, %v after %v; want 10 bytes after 100ms", len(got), err, d)
 	}
@@ -129,7 +129,7 @@ func TestTCPLatencyUpstream(t *testing.T) {
 func TestTCPBandwidth(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(25_000)), oneFault("bandwidth", 100, "rate", "50k"))
-	got, err, d := readAll(t, p)
+	got, d, err := readAll(t, p)
 	if err != nil || len(got) != 25_000 || d < 350*time.Millisecond || d > 5*time.Second {
 		t.Errorf("bandwidth 50k: %d bytes, %v after %v; want 25000 after about 0.45s", len(got), err, d)
 	}
@@ -138,7 +138,7 @@ func TestTCPBandwidth(t *testing.T) {
 func TestTCPSlicer(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(100)), oneFault("slicer", 100, "average-size", "10", "size-variation", "0", "delay", "0.01"))
-	got, err, d := readAll(t, p)
+	got, d, err := readAll(t, p)
 	if err != nil || string(got) != string(body(100)) || d < 90*time.Millisecond {
 		t.Errorf("slicer: %d bytes, %v after %v; want the 100 bytes in 10 slices 10ms apart", len(got), err, d)
 	}
@@ -150,7 +150,7 @@ func TestTCPLimitData(t *testing.T) {
 		c.Write(body(1000))
 		io.Copy(io.Discard, c) // keep the connection open: the proxy must close it
 	}), oneFault("limit_data", 100, "bytes", "100"))
-	got, err, d := readAll(t, p)
+	got, d, err := readAll(t, p)
 	if err != nil || string(got) != string(body(100)) || d > time.Second {
 		t.Errorf("limit_data 100: %d bytes, %v after %v; want 100 bytes then a prompt close", len(got), err, d)
 	}
@@ -159,7 +159,7 @@ func TestTCPLimitData(t *testing.T) {
 func TestTCPSlowClose(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(5)), oneFault("slow_close", 100, "delay", "0.2"))
-	got, err, d := readAll(t, p)
+	got, d, err := readAll(t, p)
 	if err != nil || len(got) != 5 || d < 200*time.Millisecond || d > 5*time.Second {
 		t.Errorf("slow_close .2: %d bytes, %v, EOF after %v; want 5 bytes and EOF after 200ms", len(got), err, d)
 	}
@@ -168,7 +168,7 @@ func TestTCPSlowClose(t *testing.T) {
 func TestTCPTimeout(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, sender(5)), oneFault("timeout", 100, "timeout", "0.2"))
-	got, _, d := readAll(t, p)
+	got, d, _ := readAll(t, p)
 	if len(got) != 0 || d < 200*time.Millisecond || d > 5*time.Second {
 		t.Errorf("timeout .2: %d bytes, closed after %v; want nothing and a close after 200ms", len(got), d)
 	}
@@ -200,7 +200,7 @@ func TestTCPTimeoutForeverEndsWithClient(t *testing.T) {
 func TestTCPResetPeer(t *testing.T) {
 	t.Parallel()
 	p := startTCP(t, tcpBackend(t, func(c net.Conn) { c.Write(body(5)); io.Copy(io.Discard, c) }), oneFault("reset_peer", 100))
-	_, err, _ := readAll(t, p)
+	_, _, err := readAll(t, p)
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("reset_peer: %v; want connection reset by peer", err)
 	}
@@ -212,7 +212,7 @@ func TestTCPPerConnectionToxicity(t *testing.T) {
 	resets := 0
 	const n = 200
 	for range n {
-		_, err, _ := readAll(t, p)
+		_, _, err := readAll(t, p)
 		if errors.Is(err, syscall.ECONNRESET) {
 			resets++
 		}
