@@ -24,6 +24,7 @@ import (
 )
 
 func TestEachStrategyDownloadsTheTwenty(t *testing.T) {
+	t.Parallel()
 	base := clienttest.Serve(t, site.New(site.Config{}))
 	want := slices.Sorted(slices.Values(countries.Default))
 	for _, strategy := range clienttest.Strategies() {
@@ -66,6 +67,7 @@ func TestEachStrategyDownloadsTheTwenty(t *testing.T) {
 // TestSemaphoreBound checks, on the server side, that no more than -m
 // requests are ever in flight; each request takes 20 ms so they overlap.
 func TestSemaphoreBound(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		strategy string
 		m        int
@@ -176,6 +178,7 @@ func TestInterruptStops(t *testing.T) {
 }
 
 func TestRefusedConnection(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(nil)
 	base := srv.URL + "/flags"
 	srv.Close() // nothing listens there now
@@ -187,6 +190,7 @@ func TestRefusedConnection(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"BR"}, {"--strategy", "x"}, {"-e"}} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), args, &bytes.Buffer{}, &stderr); code != 2 ||

@@ -41,6 +41,7 @@ func throughChaos(t *testing.T, list string, cfg proxy.Config) (*proxy.Proxy, st
 // TestThroughChaos runs flags2 -e through the book's two Vaurien lines: the
 // errors flags2 counts are the errors the proxy says it injected.
 func TestThroughChaos(t *testing.T) {
+	t.Parallel()
 	for _, list := range []string{"100:delay", "25:error,50:delay"} {
 		t.Run(list, func(t *testing.T) {
 			p, base := throughChaos(t, list, proxy.Config{})
@@ -65,6 +66,7 @@ func TestThroughChaos(t *testing.T) {
 // --seed-by path: the same codes fail both times, whatever the order in
 // which the requests arrive.
 func TestChaosSeedByPath(t *testing.T) {
+	t.Parallel()
 	var failed [][]string
 	for range 2 {
 		_, base := throughChaos(t, "25:error,50:delay", proxy.Config{Seed: 7, Seeded: true, SeedBy: proxy.ByPath})
@@ -106,6 +108,7 @@ func apiCall(t *testing.T, method, url, body string) {
 // two runs of flags2 -e -m 100, and flags2's error tally is the proxy's
 // count.
 func TestChaosToxicThroughAPI(t *testing.T) {
+	t.Parallel()
 	backend := httptest.NewServer(site.New(site.Config{}))
 	t.Cleanup(backend.Close)
 	var failed [][]string

@@ -38,6 +38,7 @@ func errorSite(seed int64) *site.Site {
 }
 
 func TestErrorServerTally(t *testing.T) {
+	t.Parallel()
 	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			s := errorSite(42)
@@ -80,6 +81,7 @@ func countryKnown(cc string) bool {
 }
 
 func TestRealDataSet(t *testing.T) {
+	t.Parallel()
 	data := clienttest.RealData(t)
 	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
@@ -99,6 +101,7 @@ func TestRealDataSet(t *testing.T) {
 }
 
 func TestRetriesBringErrorsBelowOnePercent(t *testing.T) {
+	t.Parallel()
 	f := family
 	f.Tune = func(c *fetch.Config) { // the backoff's shape, at a test's pace
 		c.BackoffBase, c.BackoffCap = time.Millisecond, 10*time.Millisecond
@@ -158,6 +161,7 @@ func hostile(t *testing.T) http.Handler {
 }
 
 func TestHostileServers(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(hostile(t))
 	defer srv.Close()
 	for _, kind := range []string{"truncate", "reset", "hang", "garbage"} {
@@ -183,6 +187,7 @@ func TestHostileServers(t *testing.T) {
 }
 
 func TestErrorDescriptions(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(hostile(t))
 	defer srv.Close()
 	tests := []struct{ kind, want string }{
@@ -202,6 +207,7 @@ func TestErrorDescriptions(t *testing.T) {
 }
 
 func TestTextReportAndVerboseLines(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(site.New(site.Config{}))
 	defer srv.Close()
 	var stdout, stderr bytes.Buffer
@@ -226,6 +232,7 @@ func TestTextReportAndVerboseLines(t *testing.T) {
 
 // TestNoAnimationWhenNotATerminal runs with stderr in a buffer, as in CI logs.
 func TestNoAnimationWhenNotATerminal(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(site.New(site.Config{}))
 	defer srv.Close()
 	var stdout, stderr bytes.Buffer
@@ -244,6 +251,7 @@ func TestNoAnimationWhenNotATerminal(t *testing.T) {
 // TestInterrupt cancels a run against DELAY once requests are in flight, as
 // the first Ctrl-C does: exit 130, a partial report, no temporary files.
 func TestInterrupt(t *testing.T) {
+	t.Parallel()
 	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -286,6 +294,7 @@ func TestInterrupt(t *testing.T) {
 }
 
 func TestUnwritableDest(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, nil, 0o644)
 	var requests atomic.Int64
@@ -300,6 +309,7 @@ func TestUnwritableDest(t *testing.T) {
 }
 
 func TestFailFlag(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(site.New(site.Config{Mode: site.Error, ErrorRate: 1, ErrorDelay: -1}))
 	defer srv.Close()
 	for _, tt := range []struct {
@@ -314,6 +324,7 @@ func TestFailFlag(t *testing.T) {
 }
 
 func TestUsageError(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	code := family.Run(context.Background(), []string{"-m", "0"}, &stdout, &stderr)
 	want := "*** Usage error: --max_req CONCURRENT must be >= 1\n" + family.Command.Usage() + "\n"
@@ -325,6 +336,7 @@ func TestUsageError(t *testing.T) {
 // TestUnreachableServer: every code is an error, the run still finishes with
 // its report, and one line on stderr says what went wrong for all of them.
 func TestUnreachableServer(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(nil)
 	base := srv.URL + "/flags"
 	srv.Close() // nothing listens there now

@@ -39,6 +39,7 @@ func metadataName(t *testing.T, data fs.FS) func(report.JSONResult) string {
 }
 
 func TestAllFromLocal(t *testing.T) {
+	t.Parallel()
 	base := clienttest.Serve(t, site.New(site.Config{}))
 	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
@@ -53,6 +54,7 @@ func TestAllFromLocal(t *testing.T) {
 }
 
 func TestErrorServerTally(t *testing.T) {
+	t.Parallel()
 	for _, strategy := range clienttest.Strategies() {
 		t.Run(strategy, func(t *testing.T) {
 			s := site.New(site.Config{Mode: site.Error, ErrorDelay: -1, Seed: 11, Seeded: true})
@@ -72,6 +74,7 @@ func TestErrorServerTally(t *testing.T) {
 }
 
 func TestRealDataSet(t *testing.T) {
+	t.Parallel()
 	data := clienttest.RealData(t)
 	base := clienttest.Serve(t, site.New(site.Config{Data: data}))
 	for _, strategy := range clienttest.Strategies() {
@@ -90,6 +93,7 @@ func TestRealDataSet(t *testing.T) {
 // -m bounds requests, not codes, and with -m 1 the two requests of a code
 // are never in flight together.
 func TestSemaphoreCountsRequests(t *testing.T) {
+	t.Parallel()
 	for _, strategy := range clienttest.Strategies() {
 		for _, m := range []int{1, 3} {
 			s := site.New(site.Config{Mode: site.Delay, MinDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond})
@@ -111,6 +115,7 @@ func TestSemaphoreCountsRequests(t *testing.T) {
 
 // TestMetadataProblems serves good images with bad metadata.
 func TestMetadataProblems(t *testing.T) {
+	t.Parallel()
 	image, err := fs.ReadFile(dataset.Embedded(), "br/br.gif")
 	if err != nil {
 		t.Fatal(err)

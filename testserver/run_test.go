@@ -120,6 +120,7 @@ func get(t *testing.T, url string) (int, []byte) {
 }
 
 func TestRunServesTheThreeServers(t *testing.T) {
+	t.Parallel()
 	r := start(t, 3, "--local-port", "0", "--delay-port", "0", "--error-port", "0",
 		"--min-delay", "1ms", "--max-delay", "2ms", "--error-rate", "1", "--error-delay", "0", "-q")
 	if want := []string{"LOCAL", "DELAY", "ERROR"}; !slices.Equal(r.labels, want) {
@@ -149,6 +150,7 @@ func TestRunServesTheThreeServers(t *testing.T) {
 }
 
 func TestRunLogsRequests(t *testing.T) {
+	t.Parallel()
 	r := start(t, 1, "--only", "local", "--local-port", "0")
 	get(t, r.urls["LOCAL"]+"/br/br.gif")
 	get(t, r.urls["LOCAL"]+"/zz/zz.gif")
@@ -169,6 +171,7 @@ func TestRunLogsRequests(t *testing.T) {
 }
 
 func TestRunOnly(t *testing.T) {
+	t.Parallel()
 	ports := []string{"--local-port", "0", "--delay-port", "0", "--error-port", "0", "-q"}
 	tests := []struct {
 		args []string
@@ -188,6 +191,7 @@ func TestRunOnly(t *testing.T) {
 }
 
 func TestRunSeed(t *testing.T) {
+	t.Parallel()
 	statuses := func(seed string) []int {
 		r := start(t, 1, "--only", "error", "--error-port", "0", "--error-delay", "0", "--seed", seed, "-q")
 		defer r.stop()
@@ -252,6 +256,7 @@ func TestRunSeedByPath(t *testing.T) {
 // TestRunZipData serves the book's own data set straight from its zip and
 // checks every file against the archive.
 func TestRunZipData(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(realZip); err != nil {
 		t.Skipf("real data set not present (%v); skipping", err)
 	}
@@ -285,6 +290,7 @@ func mustSub(t *testing.T, fsys fs.FS, dir string) fs.FS {
 }
 
 func TestRunFolderData(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "flags", "br"), 0o755)
 	os.WriteFile(filepath.Join(dir, "flags", "br", "br.gif"), []byte("GIF89a mine"), 0o644)
@@ -335,6 +341,7 @@ func TestRunUsageErrors(t *testing.T) {
 }
 
 func TestRunUnderscoresWork(t *testing.T) {
+	t.Parallel()
 	r := start(t, 1, "--only", "delay", "--delay_port", "0", "--min_delay", "1ms", "--max_delay", "1ms", "-q")
 	if code := r.stop(); code != 0 {
 		t.Errorf("exit code %d; want 0", code)
@@ -342,6 +349,7 @@ func TestRunUnderscoresWork(t *testing.T) {
 }
 
 func TestRunHelp(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"-h", "--help"} {
 		var stdout, stderr bytes.Buffer
 		code := run(t.Context(), []string{arg}, &stdout, &stderr)
@@ -353,6 +361,7 @@ func TestRunHelp(t *testing.T) {
 }
 
 func TestRunBadData(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("not a zip"), 0o644)
@@ -394,6 +403,7 @@ func TestRunPortInUse(t *testing.T) {
 // TestStopCutsWaitsShort: stopping does not wait for a DELAY wait in
 // progress; its client gets a 503 at once.
 func TestStopCutsWaitsShort(t *testing.T) {
+	t.Parallel()
 	cfg, err := parse([]string{"--only", "delay", "--delay-port", "0", "--min-delay", "3600", "--max-delay", "1h"}, io.Discard)
 	if err != nil || cfg.minDelay != time.Hour { // bare seconds, like the book's scripts
 		t.Fatalf("--min-delay 3600: %v, %v; want 1h", cfg.minDelay, err)

@@ -49,6 +49,7 @@ func (f *fakeTask) run(ctx context.Context, cc string, gate fetch.Gate) Outcome 
 }
 
 func TestRunCountsEveryCodeOnce(t *testing.T) {
+	t.Parallel()
 	codes := countries.Every()
 	for _, strategy := range strategies {
 		for _, writers := range []int{0, 3} {
@@ -143,6 +144,7 @@ func TestConcurrencyBound(t *testing.T) {
 }
 
 func TestCancelReportsNotAttempted(t *testing.T) {
+	t.Parallel()
 	codes := countries.Every()
 	for _, strategy := range strategies {
 		t.Run(string(strategy), func(t *testing.T) {
@@ -183,6 +185,7 @@ func TestCancelReportsNotAttempted(t *testing.T) {
 }
 
 func TestWriteFailureIsAnError(t *testing.T) {
+	t.Parallel()
 	dest := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(dest, nil, 0o644); err != nil { // a file where the folder should be
 		t.Fatal(err)

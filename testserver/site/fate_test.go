@@ -38,6 +38,7 @@ func outcomes(t *testing.T, cfg Config, n int) []outcome {
 }
 
 func TestSeedGivesSameSequence(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []Mode{Delay, Error} {
 		t.Run(mode.String(), func(t *testing.T) {
 			a := outcomes(t, Config{Mode: mode, Seeded: true, Seed: 7}, 40)
@@ -54,6 +55,7 @@ func TestSeedGivesSameSequence(t *testing.T) {
 }
 
 func TestDelayRange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		cfg      Config
@@ -87,6 +89,7 @@ func TestDelayRange(t *testing.T) {
 }
 
 func TestErrorRate(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	tests := []struct {
 		name   string
@@ -121,6 +124,7 @@ func TestErrorRate(t *testing.T) {
 }
 
 func TestErrorAnswer(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Mode: Error, ErrorRate: 1, ErrorDelay: -1, Data: fsMap("br/br.gif")})
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/flags/br/br.gif", nil))
@@ -142,6 +146,7 @@ func TestErrorAnswer(t *testing.T) {
 // TestDelayStopsWhenClientLeaves: the wait ends the moment the request's
 // context does, not when the delay is over.
 func TestDelayStopsWhenClientLeaves(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		s := New(Config{Mode: Delay, MinDelay: time.Hour, MaxDelay: time.Hour, Data: fsMap("br/br.gif")})
 		ctx, cancel := context.WithCancel(t.Context())
@@ -162,6 +167,7 @@ func TestDelayStopsWhenClientLeaves(t *testing.T) {
 }
 
 func TestUnseededSitesDiffer(t *testing.T) {
+	t.Parallel()
 	a := outcomes(t, Config{Mode: Delay}, 20)
 	b := outcomes(t, Config{Mode: Delay}, 20)
 	if slices.Equal(a, b) {

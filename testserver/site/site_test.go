@@ -268,6 +268,7 @@ func testStatsCounters(t *testing.T, startLocal startFunc) {
 }
 
 func TestRequestLog(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	s := New(Config{Data: fsMap("br/br.gif"), Logger: logger})
@@ -286,6 +287,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestForLabel(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		label string
 		want  Config
@@ -308,6 +310,7 @@ func TestForLabel(t *testing.T) {
 }
 
 func TestBadErrorStatusPanics(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("New(Config{ErrorStatus: 42}) did not panic")
