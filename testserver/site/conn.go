@@ -181,11 +181,16 @@ func (c *conn) handle(req request) bool {
 	a, res, file := s.decide(ctx, req.method, req.path)
 	stopWatch()
 	keep := !req.close && !req.body && c.gone == nil && !c.srv.closing.Load()
+	// The request leaves the in-flight count once its answer is decided,
+	// before the answer is written: a client can only send its next request
+	// on the slot after reading this answer, so counting the write too would
+	// let MaxInFlight see one more than the client ever had in flight (as
+	// under net/http, whose handlers return before their buffer is flushed).
+	s.stats.leave()
 	n, err := c.write(a, req, keep, file)
 	if file != nil {
 		file.Close()
 	}
-	s.stats.leave()
 	res.bytes = n
 	if res.err == nil {
 		res.err = err
