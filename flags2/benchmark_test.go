@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,7 +59,10 @@ func BenchmarkDelayEfficiency(b *testing.B) {
 func benchRun(b *testing.B, args ...string) report.JSON {
 	b.Helper()
 	var stdout, stderr bytes.Buffer
-	args = append(args, "--json", "--no-embed", "--dest", b.TempDir())
+	args = append(args, "--json", "--no-embed")
+	if !slices.Contains(args, "--dest") {
+		args = append(args, "--dest", b.TempDir())
+	}
 	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
 		b.Fatalf("flags2 %q: exit %d\n%s", args, code, stderr.String())
 	}
