@@ -143,20 +143,36 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
 		return command.ExitFatal
 	}
+	return o.emit(stdout, stderr, res.Interrupted, len(res.Rows) > 0, outputs{
+		json:  func(w io.Writer) error { return WriteJSON(w, res.Rows) },
+		csv:   func(w io.Writer) error { return WriteCSV(w, res.Rows) },
+		table: func(w io.Writer) error { return WriteTable(w, res) },
+		svg:   func(w io.Writer) error { return WriteSVG(w, res) },
+	})
+}
+
+// outputs are the ways one result can be written.
+type outputs struct{ json, csv, table, svg func(io.Writer) error }
+
+// emit writes a result in the chosen format to stdout and its plot to
+// o.svg (when there are rows), and gives the exit status: 130 when the
+// run was interrupted and the result is partial.
+func (o options) emit(stdout, stderr io.Writer, interrupted, hasRows bool, out outputs) int {
+	var err error
 	switch o.format {
 	case formatJSON:
-		err = WriteJSON(stdout, res.Rows)
+		err = out.json(stdout)
 	case formatCSV:
-		err = WriteCSV(stdout, res.Rows)
+		err = out.csv(stdout)
 	default:
-		err = WriteTable(stdout, res)
+		err = out.table(stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "flags2 bench: writing the results: %v\n", err)
 		return command.ExitFatal
 	}
-	if o.svg != "" && len(res.Rows) > 0 {
-		if err := writeSVGFile(o.svg, res); err != nil {
+	if o.svg != "" && hasRows {
+		if err := writeFile(o.svg, out.svg); err != nil {
 			fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
 			return command.ExitFatal
 		}
@@ -164,20 +180,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "flags2 bench: plot written to %s\n", o.svg)
 		}
 	}
-	if res.Interrupted {
+	if interrupted {
 		fmt.Fprintf(stderr, "flags2 bench: interrupted; the results above are partial\n")
 		return command.ExitInterrupted
 	}
 	return command.ExitOK
 }
 
-// writeSVGFile writes the plot to a temporary file renamed into place, so
-// that a browser open on the old plot never reads half a new one.
-func writeSVGFile(name string, res Result) error {
-	return writeFile(name, func(w io.Writer) error { return WriteSVG(w, res) })
-}
-
-// writeFile writes a plot with write to a temporary file renamed into place.
+// writeFile writes a plot with write to a temporary file renamed into place,
+// so that a browser open on the old plot never reads half a new one.
 func writeFile(name string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".bench-*.svg")
 	if err != nil {
@@ -207,30 +218,10 @@ func runFaults(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
 		return command.ExitFatal
 	}
-	switch o.format {
-	case formatJSON:
-		err = WriteFaultsJSON(stdout, res.Rows)
-	case formatCSV:
-		err = WriteFaultsCSV(stdout, res.Rows)
-	default:
-		err = WriteFaultsTable(stdout, res)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "flags2 bench: writing the results: %v\n", err)
-		return command.ExitFatal
-	}
-	if o.svg != "" && len(res.Rows) > 0 {
-		if err := writeFile(o.svg, func(w io.Writer) error { return WriteFaultsSVG(w, res) }); err != nil {
-			fmt.Fprintf(stderr, "flags2 bench: %v\n", err)
-			return command.ExitFatal
-		}
-		if !o.quiet {
-			fmt.Fprintf(stderr, "flags2 bench: plot written to %s\n", o.svg)
-		}
-	}
-	if res.Interrupted {
-		fmt.Fprintf(stderr, "flags2 bench: interrupted; the results above are partial\n")
-		return command.ExitInterrupted
-	}
-	return command.ExitOK
+	return o.emit(stdout, stderr, res.Interrupted, len(res.Rows) > 0, outputs{
+		json:  func(w io.Writer) error { return WriteFaultsJSON(w, res.Rows) },
+		csv:   func(w io.Writer) error { return WriteFaultsCSV(w, res.Rows) },
+		table: func(w io.Writer) error { return WriteFaultsTable(w, res) },
+		svg:   func(w io.Writer) error { return WriteFaultsSVG(w, res) },
+	})
 }
