@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,13 +216,9 @@ func MeasureFaults(ctx context.Context, cfg Config) (res ExpResult, err error) {
 	start := time.Now()
 	defer func() { res.Elapsed = time.Since(start) }()
 
-	self, err := os.Executable()
+	progs, err := programsOf(cfg)
 	if err != nil {
-		return res, fmt.Errorf("finding this program, to launch the runs: %w", err)
-	}
-	progs := programs{self: self, client: strings.Fields(cfg.Client)}
-	if len(progs.client) == 0 {
-		progs.client = []string{self}
+		return res, err
 	}
 	runCell := runOnce
 	if cfg.runCell != nil {

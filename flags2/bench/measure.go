@@ -21,6 +21,21 @@ type Result struct {
 	Cores       int           // GOMAXPROCS of the runner: the CPUs the runs shared
 }
 
+// programsOf finds the programs a bench launches: this one (the launcher),
+// and the client measured, which is this one too unless cfg.Client names
+// another.
+func programsOf(cfg Config) (programs, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return programs{}, fmt.Errorf("finding this program, to launch the runs: %w", err)
+	}
+	progs := programs{self: self, client: strings.Fields(cfg.Client)}
+	if len(progs.client) == 0 {
+		progs.client = []string{self}
+	}
+	return progs, nil
+}
+
 // Measure runs the cells of cfg one child process at a time (never two at
 // once, so they do not compete for the CPU) and aggregates them into rows.
 // Runs go repetition by repetition over all cells rather than cell by cell,
@@ -33,13 +48,9 @@ func Measure(ctx context.Context, cfg Config) (res Result, err error) {
 	start := time.Now()
 	defer func() { res.Elapsed = time.Since(start) }()
 
-	self, err := os.Executable()
+	progs, err := programsOf(cfg)
 	if err != nil {
-		return res, fmt.Errorf("finding this program, to launch the runs: %w", err)
-	}
-	progs := programs{self: self, client: strings.Fields(cfg.Client)}
-	if len(progs.client) == 0 {
-		progs.client = []string{self}
+		return res, err
 	}
 	cells, notes := plan(cfg)
 	servers, stop, err := startServers(cfg, cfg.Servers)
