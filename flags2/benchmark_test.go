@@ -94,7 +94,8 @@ func BenchmarkPeakRSS(b *testing.B) {
 		}
 		cmd := exec.Command(bin, "bench", "--launch", bin, "-e", "-m", "1000", "-s", srv.URL+"/flags",
 			"--no-embed", "--json", "--dest", b.TempDir())
-		cmd.Stderr, cmd.ExtraFiles = os.Stderr, []*os.File{w} // the launcher reports on fd 3
+		var stderr bytes.Buffer // the child's progress line, shown only if it fails
+		cmd.Stderr, cmd.ExtraFiles = &stderr, []*os.File{w} // the launcher reports on fd 3
 		err = cmd.Run()
 		w.Close()
 		var rep struct {
@@ -102,7 +103,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 			MaxRSSKB int64 `json:"max_rss_kb"`
 		}
 		if derr := json.NewDecoder(r).Decode(&rep); err != nil || derr != nil || rep.Exit != 0 {
-			b.Fatalf("launcher: %v, report %+v (%v)", err, rep, derr)
+			b.Fatalf("launcher: %v, report %+v (%v)\n%s", err, rep, derr, stderr.String())
 		}
 		r.Close()
 		rssKB = max(rssKB, rep.MaxRSSKB)
