@@ -94,7 +94,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 		}
 		cmd := exec.Command(bin, "bench", "--launch", bin, "-e", "-m", "1000", "-s", srv.URL+"/flags",
 			"--no-embed", "--json", "--dest", b.TempDir())
-		var stderr bytes.Buffer // the child's progress line, shown only if it fails
+		var stderr bytes.Buffer                             // the child's progress line, shown only if it fails
 		cmd.Stderr, cmd.ExtraFiles = &stderr, []*os.File{w} // the launcher reports on fd 3
 		err = cmd.Run()
 		w.Close()
