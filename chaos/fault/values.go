@@ -7,30 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flagsuite/common/command"
 )
 
 // ParseDuration reads a duration the way Vaurien's options were written: a
 // bare number is seconds (".5" is half a second); Go syntax ("500ms") works
 // too. Negative durations are refused.
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, errors.New("empty duration")
-	}
-	var d time.Duration
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(f) || math.IsInf(f, 0) || f > math.MaxInt64/float64(time.Second) {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		d = time.Duration(f * float64(time.Second))
-	} else {
-		d, err = time.ParseDuration(s)
-		if err != nil {
-			return 0, fmt.Errorf("bad duration %q: a number of seconds or a Go duration like 500ms", s)
-		}
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative duration %q", s)
+	d, err := command.ParseDuration(s)
+	switch {
+	case errors.Is(err, command.ErrTooLong):
+		return 0, fmt.Errorf("%q is over the %v limit", short(s), MaxDuration)
+	case err != nil:
+		return 0, fmt.Errorf("duration %w", err)
 	}
 	return d, nil
 }
@@ -187,17 +177,12 @@ func parsed[T any](o *options, name string, parse func(string) (T, error)) T {
 	return v
 }
 
-// MaxDuration bounds every duration option of a fault: a sleep of a day
-// already outlasts any test run; "9e9" seconds is a typo, not a plan.
-const MaxDuration = 24 * time.Hour
+// MaxDuration bounds every duration option of a fault (ParseDuration
+// refuses more): a sleep of a day already outlasts any test run; "9e9"
+// seconds is a typo, not a plan.
+const MaxDuration = command.MaxDuration
 
-func (o *options) duration(name string) time.Duration {
-	d := parsed(o, name, ParseDuration)
-	if d > MaxDuration && o.err == nil {
-		o.fail(name, fmt.Errorf("%q is over the %v limit", short(o.raw(name)), MaxDuration))
-	}
-	return d
-}
+func (o *options) duration(name string) time.Duration { return parsed(o, name, ParseDuration) }
 
 func (o *options) size(name string) int64 { return parsed(o, name, ParseSize) }
 

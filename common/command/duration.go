@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -29,7 +30,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		case f < 0:
 			return 0, fmt.Errorf("must not be negative; got %q", s)
 		case f > MaxDuration.Seconds():
-			return 0, fmt.Errorf("must be at most %v; got %q", MaxDuration, s)
+			return 0, tooLong(s)
 		}
 		d = time.Duration(math.Round(f * float64(time.Second)))
 	} else {
@@ -40,11 +41,23 @@ func ParseDuration(s string) (time.Duration, error) {
 		case d < 0:
 			return 0, fmt.Errorf("must not be negative; got %q", s)
 		case d > MaxDuration:
-			return 0, fmt.Errorf("must be at most %v; got %q", MaxDuration, s)
+			return 0, tooLong(s)
 		}
 	}
 	return d, nil
 }
+
+// ErrTooLong is what ParseDuration's error matches (errors.Is) when the
+// duration is over MaxDuration, for callers that word that case their own way.
+var ErrTooLong = errors.New("duration over the limit")
+
+// tooLong is ParseDuration's error for a duration over MaxDuration.
+type tooLong string
+
+func (s tooLong) Error() string {
+	return fmt.Sprintf("must be at most %v; got %q", MaxDuration, string(s))
+}
+func (tooLong) Is(target error) bool { return target == ErrTooLong }
 
 // duration is the pflag.Value of DurationVar.
 type duration struct{ p *time.Duration }
