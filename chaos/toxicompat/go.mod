@@ -7,4 +7,6 @@ require (
 	github.com/Shopify/toxiproxy/v2 v2.12.0
 )
 
+require github.com/spf13/pflag v1.1.0 // indirect
+
 replace flagsuite => ../..
