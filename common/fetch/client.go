@@ -76,8 +76,9 @@ type Config struct {
 	// Rand draws the jitter; set a seeded one for repeatable waits. The
 	// client locks around it. nil means the math/rand/v2 global source.
 	Rand *rand.Rand
-	// Transport sends the requests. nil means a *http.Transport tuned for
-	// Concurrency (see the package comment).
+	// Transport sends the requests. nil means the package's own HTTP/1.1
+	// transport, which hands what it does not take (https, proxies) to an
+	// http.Transport; both keep Concurrency idle connections per host.
 	Transport http.RoundTripper
 	// MaxBodySize caps one body, counted after decompression; a longer
 	// one is a *TooLargeError. 0 means DefaultMaxBodySize (1 MiB).
@@ -133,7 +134,7 @@ func New(cfg Config) *Client {
 		if conc <= 0 {
 			conc = DefaultConcurrency
 		}
-		rt = newTransport(conc, c.timeout)
+		rt = newDefaultTransport(conc, c.timeout)
 	}
 	c.http = &http.Client{Transport: rt}
 	c.trace = &httptrace.ClientTrace{GotConn: c.countConn}
@@ -180,7 +181,8 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// newTransport is http.DefaultTransport sized for conc requests at once to
+// newTransport, the fallback of the default transport for what it does
+// not take (https, proxies), is http.DefaultTransport sized for conc requests at once to
 // one host. MaxConnsPerHost stays unlimited: the caller's gate already
 // bounds the requests, and a second cap here could only make them queue
 // for a connection while their timeout runs.
