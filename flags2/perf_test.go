@@ -26,7 +26,7 @@ import (
 // report the ratio of their median times (flags2 ÷ reference: below 1 is
 // flags2 faster):
 //
-//	go test -run '^$' -bench 'VsCurl|VsRawSocket' -benchtime 5x ./flags2
+//	go test -run '^$' -bench 'VsCurl|VsRawSocket' -benchtime 8x ./flags2
 
 // BenchmarkVsCurl times flags2 -e -m 100 against LOCAL (the testserver
 // command in its own process) as a child process, next to curl fetching the
