@@ -39,14 +39,18 @@ func NewWriter(fsys FS) *Writer {
 }
 
 // tempSeq numbers the temporary files of this process; with the process id
-// it makes a name no other live run uses.
-var tempSeq atomic.Uint64
+// it makes a name no other live run uses. The id is read once: a Go process
+// keeps its id, and getpid(2) per file would be a system call wasted.
+var (
+	tempSeq atomic.Uint64
+	tempPID = strconv.Itoa(os.Getpid())
+)
 
 // tempName is ".<name>.tmp-<pid>-<n>": hidden from plain listings, never
 // ending in the final name's extension (so `ls *.gif` never shows one), and
 // naming the process that made it.
 func tempName(name string) string {
-	return "." + name + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tempSeq.Add(1), 10)
+	return "." + name + ".tmp-" + tempPID + "-" + strconv.FormatUint(tempSeq.Add(1), 10)
 }
 
 // Write saves data as dir/name: it creates a new temporary file in dir,
