@@ -36,9 +36,9 @@ import (
 //
 // flags2 makes its files durable with one syncfs before its report; curl
 // leaves its own to the kernel. So that flags2's sync does not also pay for
-// curl's dirty pages (or the other way round), every timed command in the
-// disk case starts after an untimed sync(2): each run flushes only what it
-// wrote itself.
+// curl's dirty pages (or the other way round), every timed command starts
+// after an untimed sync(2): each run flushes only what it wrote itself, and
+// a tmpfs run never shares the disk with the writeback of a disk run.
 func BenchmarkVsCurl(b *testing.B) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -58,17 +58,12 @@ func BenchmarkVsCurl(b *testing.B) {
 			for round := 0; b.Loop(); round++ {
 				dest := tempDir(b, tt.root)
 				cfg := curlConfig(b, base, codes, dest, tt.name == "tmpfs")
-				settle := func() {
-					if tt.name == "disk" {
-						flushDirty()
-					}
-				}
 				runMine := func() {
-					settle()
+					flushDirty()
 					mine = append(mine, timed(b, bin, "-e", "-m", "100", "-s", base, "--no-embed", "--json", "--dest", dest))
 				}
 				runTheirs := func() {
-					settle()
+					flushDirty()
 					theirs = append(theirs, timed(b, curl, "--parallel", "--parallel-max", "100", "--fail", "--silent", "-K", cfg))
 				}
 				if round%2 == 0 { // take turns at going first
